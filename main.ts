@@ -1,0 +1,14 @@
+/**
+ * tscontainer: a Linux container runtime for Deno.
+ *
+ * The hidden `init` command is the init stage, which the runtime starts as
+ * PID 1 of a new PID namespace. It is dispatched before the CLI module is
+ * loaded, so the container's start does not pay for argument parsing.
+ */
+if (Deno.args[0] === "init") {
+  const { runInit } = await import("./src/init/main.ts");
+  runInit();
+} else {
+  const { main } = await import("./src/cli.ts");
+  Deno.exit(await main(Deno.args));
+}

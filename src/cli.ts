@@ -1,0 +1,169 @@
+/** The command-line interface: parses arguments and dispatches commands. */
+import { Command, CommanderError, Option } from "commander";
+import {
+  errorMessage,
+  EXIT_RUNTIME_ERROR,
+  exitCodeOf,
+  findHint,
+} from "./errors.ts";
+import { isLogLevel, LOG_LEVEL_ENV, LOG_LEVELS, setLogLevel } from "./log.ts";
+import type { LogLevel } from "./log.ts";
+
+const encoder = new TextEncoder();
+
+function writeError(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function logLevelOption(): Option {
+  const fromEnv = Deno.env.get(LOG_LEVEL_ENV);
+  return new Option(
+    "--log-level <level>",
+    "how much the runtime logs to stderr",
+  )
+    .choices(LOG_LEVELS)
+    .default(fromEnv && isLogLevel(fromEnv) ? fromEnv : "warn");
+}
+
+function applyLogLevel(options: { logLevel: LogLevel }): void {
+  setLogLevel(options.logLevel);
+}
+
+function runCommand(result: CommandResult): Command {
+  return new Command("run")
+    .description(
+      "run a command in a new container (the default command, so `tscontainer --rootfs DIR` is the same)",
+    )
+    .argument("[command...]", "command and arguments to run (default: /bin/sh)")
+    .option("--rootfs <dir>", "root filesystem directory of the container")
+    .option("--name <name>", "container name (default: generated)")
+    .option(
+      "--hostname <name>",
+      "hostname inside the container (default: the name)",
+    )
+    .option(
+      "-e, --env <NAME=VALUE>",
+      "set an environment variable (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "-w, --workdir <dir>",
+      "working directory inside the container",
+      "/",
+    )
+    .option(
+      "-m, --memory <size>",
+      "memory limit: bytes or with a b/k/m/g suffix, such as 64m",
+    )
+    .option("--cpus <number>", "CPU limit in CPUs, such as 0.5")
+    .option("--pids-limit <number>", "maximum number of processes")
+    .option(
+      "--cgroup-parent <path>",
+      "cgroup under which the container's cgroup is created",
+    )
+    .option("--network <mode>", "network mode: bridge or none", "bridge")
+    .option("--subnet <cidr>", "subnet of the tsc0 bridge, when it is created")
+    .option(
+      "--ip <address>",
+      "fixed address for the container in the bridge subnet",
+    )
+    .option(
+      "-p, --publish <hostPort:containerPort>",
+      "publish a container TCP port on the host (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--no-overlay",
+      "write to the rootfs itself instead of a per-container overlay",
+    )
+    .addOption(logLevelOption())
+    .passThroughOptions()
+    .action(async (command: string[], options) => {
+      applyLogLevel(options);
+      const { buildRunConfig } = await import("./container/run_config.ts");
+      const { runContainer } = await import("./container/run.ts");
+      const config = buildRunConfig({ ...options, command });
+      result.status = await runContainer(config);
+    });
+}
+
+function psCommand(result: CommandResult): Command {
+  return new Command("ps")
+    .description("list running containers")
+    .option("--format <format>", "output format: table or json", "table")
+    .addOption(logLevelOption())
+    .action(async (options) => {
+      applyLogLevel(options);
+      const { psCommand } = await import("./commands/ps.ts");
+      result.status = psCommand(options);
+    });
+}
+
+function statsCommand(result: CommandResult): Command {
+  return new Command("stats")
+    .description("show resource usage of running containers")
+    .argument("[names...]", "containers to show (default: all running)")
+    .option("--no-stream", "print one sample and exit")
+    .addOption(
+      new Option("--format <format>", "output format").choices([
+        "table",
+        "json",
+      ])
+        .default("table"),
+    )
+    .addOption(logLevelOption())
+    .action(async (names: string[], options) => {
+      applyLogLevel(options);
+      const { statsCommand } = await import("./commands/stats.ts");
+      result.status = await statsCommand(names, options);
+    });
+}
+
+/** Where a command's action stores the exit status. */
+export interface CommandResult {
+  status: number;
+}
+
+/** Builds the program; exported for tests of argument parsing. */
+export function buildProgram(result: CommandResult): Command {
+  const program = new Command("tscontainer")
+    .description(
+      "Run Linux containers: namespaces, pivot_root, cgroups and a veth network",
+    )
+    .enablePositionalOptions()
+    .showHelpAfterError("(run tscontainer --help for usage)")
+    .exitOverride();
+  program.addCommand(runCommand(result), { isDefault: true });
+  program.addCommand(psCommand(result));
+  program.addCommand(statsCommand(result));
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+function reportError(error: unknown): number {
+  writeError(`tscontainer: ${errorMessage(error)}\n`);
+  const hint = findHint(error);
+  if (hint) writeError(`tscontainer: hint: ${hint}\n`);
+  return exitCodeOf(error);
+}
+
+/** Runs the CLI and returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  result.status = 0;
+  try {
+    await buildProgram().parseAsync(args, { from: "user" });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message; help and version exit 0.
+      return error.exitCode === 0 ? 0 : EXIT_RUNTIME_ERROR;
+    }
+    return reportError(error);
+  }
+}

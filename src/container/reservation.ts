@@ -1,0 +1,72 @@
+/**
+ * Reserving a container name: its state directory under /run/tscontainer and
+ * the lock that the runtime holds while the container exists.
+ */
+import { join } from "node:path";
+import { RuntimeError } from "../errors.ts";
+import { FileLock } from "../state/lock.ts";
+import {
+  GLOBAL_LOCK,
+  readStaleState,
+  STATE_ROOT,
+  stateDirOf,
+} from "../state/store.ts";
+import type { ContainerState } from "../state/store.ts";
+
+export interface Reservation {
+  dir: string;
+  lock: FileLock;
+  /** State left by a runtime that died, whose resources must be reclaimed. */
+  stale?: ContainerState;
+  /** True when the directory existed without a live owner. */
+  reclaimed: boolean;
+}
+
+function nameInUse(name: string): RuntimeError {
+  return new RuntimeError(
+    `container name ${
+      JSON.stringify(name)
+    } is already in use by a running container`,
+    { hint: "choose another --name, or stop that container first" },
+  );
+}
+
+/** Creates the directory or reports that it already existed. */
+function makeStateDir(dir: string): boolean {
+  try {
+    Deno.mkdirSync(dir, { mode: 0o700 });
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    throw error;
+  }
+}
+
+/**
+ * Creates the state directory of `name` and takes its lock. A directory
+ * whose lock is free belongs to a runtime that died: it is taken over, and
+ * its saved state is returned so the caller can reclaim what it left.
+ * @throws {RuntimeError} when a running container has the name.
+ */
+export function reserveName(name: string): Reservation {
+  Deno.mkdirSync(STATE_ROOT, { recursive: true, mode: 0o711 });
+  const dir = stateDirOf(name);
+  // The global lock orders this against a concurrent start of the same name,
+  // which could otherwise see the directory before its lock is taken.
+  const global = FileLock.acquire(GLOBAL_LOCK);
+  try {
+    const created = makeStateDir(dir);
+    const lock = FileLock.tryAcquire(join(dir, "lock"));
+    if (!lock) throw nameInUse(name);
+    if (created) return { dir, lock, reclaimed: false };
+    return { dir, lock, stale: readStaleState(name), reclaimed: true };
+  } finally {
+    global.release();
+  }
+}
+
+/** Removes the state directory, then releases its lock. */
+export function releaseName(reservation: Reservation): void {
+  Deno.removeSync(reservation.dir, { recursive: true });
+  reservation.lock.release();
+}

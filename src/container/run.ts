@@ -1,0 +1,243 @@
+/**
+ * The runtime side of `tscontainer run`: prepare the host, start the init
+ * stage, wait for the container, and tear everything down.
+ */
+import { join } from "node:path";
+import { ContainerCgroup, describeOomKills } from "../cgroup/mod.ts";
+import {
+  prepareNetwork,
+  removeNetworkFromState,
+  renderHostsFile,
+  startPortForwarding,
+} from "../network/mod.ts";
+import type { ContainerNetwork } from "../network/mod.ts";
+import { RuntimeError } from "../errors.ts";
+import { Logger, step, stepAsync } from "../log.ts";
+import { dataDirOf, writeStateFile } from "../state/store.ts";
+import type { ContainerState } from "../state/store.ts";
+import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
+import { releaseName, reserveName } from "./reservation.ts";
+import type { Reservation } from "./reservation.ts";
+import type { RunConfig } from "./run_config.ts";
+import { SignalRelay } from "./signals.ts";
+import { spawnInit } from "./spawn_init.ts";
+import { Teardown } from "./teardown.ts";
+
+const log = new Logger("runtime");
+
+/** What the runtime set up on the host before starting the init stage. */
+interface PreparedContainer {
+  reservation: Reservation;
+  cgroup: ContainerCgroup;
+  network: ContainerNetwork;
+  state: ContainerState;
+  init: InitConfig;
+}
+
+/** @throws {RuntimeError} when not running as root. */
+export function requireRoot(): void {
+  if (Deno.uid() === 0) return;
+  throw new RuntimeError("tscontainer must run as root (uid 0)", {
+    hint: "run it with sudo",
+  });
+}
+
+function createOverlayDirs(name: string): OverlayDirs {
+  const base = dataDirOf(name);
+  const dirs = {
+    upper: join(base, "upper"),
+    work: join(base, "work"),
+    merged: join(base, "merged"),
+  };
+  for (const dir of Object.values(dirs)) {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+  return dirs;
+}
+
+function removeDataDir(name: string): void {
+  Deno.removeSync(dataDirOf(name), { recursive: true });
+}
+
+/** Removes what a runtime that died left behind under the same name. */
+async function reclaimStale(reservation: Reservation, name: string) {
+  const stale = reservation.stale;
+  log.info("reclaiming stale container", { name });
+  if (stale?.network) {
+    await removeNetworkFromState(name, reservation.dir, stale.network);
+  }
+  if (stale?.cgroupPaths) {
+    await ContainerCgroup.fromPaths(stale.cgroupPaths).remove();
+  }
+  await Deno.remove(dataDirOf(name), { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+function initialState(config: RunConfig): ContainerState {
+  return {
+    name: config.name,
+    pid: 0,
+    runtimePid: Deno.pid,
+    hostname: config.hostname,
+    rootfs: config.rootfs,
+    command: config.command,
+    createdAt: new Date().toISOString(),
+    limits: config.limits,
+  };
+}
+
+/** Prepares the host side, registering an undo action after each step. */
+async function prepareContainer(
+  config: RunConfig,
+  teardown: Teardown,
+): Promise<PreparedContainer> {
+  const { name } = config;
+  const reservation = step(
+    log,
+    "reserve name",
+    { name },
+    () => reserveName(name),
+  );
+  teardown.add("remove state directory", () => releaseName(reservation));
+  if (reservation.reclaimed) {
+    await stepAsync(
+      log,
+      "reclaim stale container",
+      { name },
+      () => reclaimStale(reservation, name),
+    );
+  }
+  const state = initialState(config);
+  const overlay = config.overlay
+    ? step(
+      log,
+      "create overlay dirs",
+      { dir: dataDirOf(name) },
+      () => createOverlayDirs(name),
+    )
+    : undefined;
+  if (overlay) teardown.add("remove overlay dirs", () => removeDataDir(name));
+
+  const cgroup = step(
+    log,
+    "create cgroup",
+    {},
+    () =>
+      ContainerCgroup.create(name, config.limits, {
+        parent: config.cgroupParent,
+      }),
+  );
+  teardown.add("remove cgroup", () => cgroup.remove());
+  state.cgroupPaths = cgroup.paths;
+  writeStateFile(reservation.dir, state);
+
+  const network = await stepAsync(log, "prepare network", {
+    mode: config.network.mode,
+  }, () => prepareNetwork(name, reservation.dir, config.network));
+  teardown.add("remove network", () => network.remove());
+  state.network = network.state;
+  writeStateFile(reservation.dir, state);
+
+  const hostsFile = join(reservation.dir, "hosts");
+  step(
+    log,
+    "write hosts file",
+    { path: hostsFile },
+    () =>
+      Deno.writeTextFileSync(
+        hostsFile,
+        renderHostsFile(config.hostname, network.state.address),
+      ),
+  );
+  const init: InitConfig = {
+    name,
+    rootfs: config.rootfs,
+    overlay,
+    hostname: config.hostname,
+    netnsPath: network.netnsPath,
+    hostsFile,
+    cgroupProcs: cgroup.procsFiles,
+    command: config.command,
+    env: config.env,
+    workdir: config.workdir,
+    errorFile: join(reservation.dir, "init-error"),
+  };
+  return { reservation, cgroup, network, state, init };
+}
+
+/** Ends the init stage if it still runs, when setup fails after its start. */
+async function stopInit(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // Deno throws when the process has already exited: nothing to stop.
+  }
+  await child.status;
+}
+
+/** Returns the setup failure the init stage recorded, if any. */
+function readInitFailure(path: string): InitFailure | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return text.trim() ? JSON.parse(text) : undefined;
+}
+
+/** Turns the container's end into the runtime's exit status. */
+function finishContainer(
+  prepared: PreparedContainer,
+  status: Deno.CommandStatus,
+): number {
+  const failure = readInitFailure(prepared.init.errorFile);
+  if (failure) {
+    throw new RuntimeError(failure.message, {
+      hint: failure.hint,
+      exitCode: failure.exitCode,
+    });
+  }
+  const kills = prepared.cgroup.oomKills();
+  if (kills > 0) {
+    log.warn(
+      `container ${prepared.state.name}: ${
+        describeOomKills(kills, prepared.state.limits?.memoryBytes)
+      }`,
+    );
+  }
+  log.debug("container exited", {
+    code: status.code,
+    signal: status.signal ?? undefined,
+  });
+  return status.code;
+}
+
+/**
+ * Runs a container to completion and returns its exit status: the command's
+ * own, 128+N when a signal N killed it, 126 or 127 when it could not be
+ * executed. Everything it set up is removed before it returns or throws.
+ * @throws {RuntimeError} for a failure of the runtime (exit status 125).
+ */
+export async function runContainer(config: RunConfig): Promise<number> {
+  requireRoot();
+  const teardown = new Teardown(log);
+  const relay = new SignalRelay(log);
+  try {
+    const prepared = await prepareContainer(config, teardown);
+    const child = spawnInit(log, prepared.init);
+    teardown.add("stop init stage", () => stopInit(child));
+    relay.attach(child);
+    prepared.state.pid = child.pid;
+    writeStateFile(prepared.reservation.dir, prepared.state);
+    startPortForwarding(prepared.network);
+    log.debug("container started", { name: config.name, pid: child.pid });
+    const status = await child.status;
+    return finishContainer(prepared, status);
+  } finally {
+    relay.close();
+    await teardown.run();
+  }
+}

@@ -1,0 +1,69 @@
+/** Relaying signals that the runtime receives to the container's PID 1. */
+import { Logger } from "../log.ts";
+
+/** Signals the runtime relays, as docker's signal proxy does. */
+export const FORWARDED_SIGNALS: Deno.Signal[] = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGHUP",
+  "SIGUSR1",
+  "SIGUSR2",
+];
+
+/**
+ * Relays signals to a child process until the returned function is called.
+ * Signals that arrive before the child exists are relayed once it does.
+ *
+ * NOTE: on a terminal, Ctrl-C and Ctrl-\ send SIGINT and SIGQUIT to the whole
+ * foreground process group, which includes the container. Relaying them too
+ * would deliver them twice, so they are relayed only when stdin is not a
+ * terminal; the runtime still catches them, so it never exits before the
+ * container has been torn down.
+ */
+export class SignalRelay {
+  private child?: Deno.ChildProcess;
+  private readonly pending: Deno.Signal[] = [];
+  private readonly handlers = new Map<Deno.Signal, () => void>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly fromTerminal = Deno.stdin.isTerminal(),
+  ) {
+    for (const signal of FORWARDED_SIGNALS) {
+      const handler = () => this.relay(signal);
+      this.handlers.set(signal, handler);
+      Deno.addSignalListener(signal, handler);
+    }
+  }
+
+  /** Sets the process that receives signals, and sends it any pending ones. */
+  attach(child: Deno.ChildProcess): void {
+    this.child = child;
+    for (const signal of this.pending.splice(0)) this.relay(signal);
+  }
+
+  private relay(signal: Deno.Signal): void {
+    const terminalSignal = signal === "SIGINT" || signal === "SIGQUIT";
+    if (terminalSignal && this.fromTerminal) return;
+    if (!this.child) {
+      this.pending.push(signal);
+      return;
+    }
+    this.log.debug("relay signal", { signal, pid: this.child.pid });
+    try {
+      this.child.kill(signal);
+    } catch (error) {
+      // The container may have exited between the signal and the relay.
+      this.log.debug("relay signal failed", { signal, error });
+    }
+  }
+
+  /** Removes the signal listeners. */
+  close(): void {
+    for (const [signal, handler] of this.handlers) {
+      Deno.removeSignalListener(signal, handler);
+    }
+    this.handlers.clear();
+  }
+}

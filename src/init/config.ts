@@ -1,0 +1,41 @@
+/** The configuration the runtime hands to the init stage. */
+
+/** Environment variable that carries the JSON-encoded `InitConfig`. */
+export const INIT_CONFIG_ENV = "TSC_INIT_CONFIG";
+
+/** Overlay directories that give the container a private, writable root. */
+export interface OverlayDirs {
+  upper: string;
+  work: string;
+  /** Mount point of the merged tree, which becomes the container's /. */
+  merged: string;
+}
+
+export interface InitConfig {
+  name: string;
+  /** Absolute host path of the root filesystem (the overlay's lower dir). */
+  rootfs: string;
+  /** When absent, the rootfs itself is bind-mounted and written to. */
+  overlay?: OverlayDirs;
+  hostname: string;
+  /** Network namespace to join, as created by `ip netns add`. */
+  netnsPath: string;
+  /** Host file bind-mounted over /etc/hosts, when there is one. */
+  hostsFile?: string;
+  /** `cgroup.procs` files the init stage joins last, before execve. */
+  cgroupProcs: string[];
+  command: string[];
+  /** The container's environment, as KEY=VALUE strings. */
+  env: string[];
+  /** Absolute working directory inside the container. */
+  workdir: string;
+  /** Host file where the init stage records a setup failure for the runtime. */
+  errorFile: string;
+}
+
+/** What the init stage writes to `errorFile` when setup fails. */
+export interface InitFailure {
+  message: string;
+  hint?: string;
+  exitCode: number;
+}

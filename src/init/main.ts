@@ -1,0 +1,200 @@
+/**
+ * The init stage: the runtime started again as PID 1 of the new PID
+ * namespace. It builds the container around itself and then execs the
+ * user's command, which takes its place as PID 1.
+ *
+ * NOTE: from the first namespace change on, only synchronous APIs are used:
+ * Deno's asynchronous ops run on pool threads that keep the old namespaces.
+ */
+import {
+  CLONE_NEWIPC,
+  CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWUTS,
+  O_CLOEXEC,
+  O_CREAT,
+  O_WRONLY,
+} from "../../ffi/constants.ts";
+import { libc, openReadOnly } from "../../ffi/libc.ts";
+import type { Libc } from "../../ffi/libc.ts";
+import { EXIT_RUNTIME_ERROR, findHint, findRuntimeError } from "../errors.ts";
+import {
+  isLogLevel,
+  LOG_LEVEL_ENV,
+  LOG_ORIGIN_ENV,
+  Logger,
+  setLogLevel,
+  setLogOrigin,
+  step,
+} from "../log.ts";
+import { INIT_CONFIG_ENV } from "./config.ts";
+import type { InitConfig, InitFailure } from "./config.ts";
+import { execCommand, resolveCommand } from "./exec.ts";
+import {
+  bindHostsFile,
+  bindRootfs,
+  makeRootPrivate,
+  mountDev,
+  mountDevPts,
+  mountDevShm,
+  mountMqueue,
+  mountOverlayRoot,
+  mountProc,
+  mountSys,
+  pivotIntoRootfs,
+} from "./mounts.ts";
+
+const log = new Logger("init");
+const encoder = new TextEncoder();
+const SIGKILL = 9;
+
+function configureLogging(): void {
+  const level = Deno.env.get(LOG_LEVEL_ENV);
+  if (level && isLogLevel(level)) setLogLevel(level);
+  const origin = Number(Deno.env.get(LOG_ORIGIN_ENV));
+  if (Number.isFinite(origin) && origin > 0) setLogOrigin(origin);
+}
+
+function readConfig(): InitConfig {
+  const text = Deno.env.get(INIT_CONFIG_ENV);
+  if (!text) throw new Error(`the init stage needs ${INIT_CONFIG_ENV}`);
+  return JSON.parse(text);
+}
+
+function joinNetworkNamespace(sys: Libc, path: string): void {
+  const fd = openReadOnly(path, sys);
+  try {
+    sys.setns(fd, CLONE_NEWNET, path);
+  } finally {
+    sys.close(fd);
+  }
+}
+
+/** Opens each cgroup.procs file before pivot_root hides the host's /sys. */
+function openCgroupProcs(sys: Libc, files: string[]): number[] {
+  return files.map((file) => sys.open(file, O_WRONLY | O_CLOEXEC));
+}
+
+/** Moves this process into the container's cgroups; "0" means the writer. */
+function joinCgroups(sys: Libc, fds: number[], files: string[]): void {
+  fds.forEach((fd, index) => {
+    sys.write(fd, encoder.encode("0"), files[index]);
+    sys.close(fd);
+  });
+}
+
+function mountRoot(sys: Libc, config: InitConfig): string {
+  if (config.overlay) {
+    mountOverlayRoot(sys, config.rootfs, config.overlay);
+    return config.overlay.merged;
+  }
+  bindRootfs(sys, config.rootfs);
+  return config.rootfs;
+}
+
+/** Runs every setup step in order and returns the path to execute. */
+function setupContainer(sys: Libc, config: InitConfig): never {
+  // The runtime may die without tearing down: take the container with it.
+  step(
+    log,
+    "set parent death signal",
+    {},
+    () => sys.setParentDeathSignal(SIGKILL),
+  );
+  // Joined before /sys is mounted, so sysfs shows the container's devices.
+  step(
+    log,
+    "join network namespace",
+    { path: config.netnsPath },
+    () => joinNetworkNamespace(sys, config.netnsPath),
+  );
+  step(
+    log,
+    "unshare",
+    { flags: "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC" },
+    () => sys.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC),
+  );
+  // Before any other mount, or mounts could propagate to the host.
+  step(log, "make / private", {}, () => makeRootPrivate(sys));
+  const root = step(
+    log,
+    "mount rootfs",
+    { rootfs: config.rootfs },
+    () => mountRoot(sys, config),
+  );
+  if (config.hostsFile) {
+    const hostsFile = config.hostsFile;
+    step(
+      log,
+      "bind /etc/hosts",
+      { source: hostsFile },
+      () => bindHostsFile(sys, root, hostsFile),
+    );
+  }
+  step(
+    log,
+    "set hostname",
+    { hostname: config.hostname },
+    () => sys.sethostname(config.hostname),
+  );
+  const cgroupFds = step(log, "open cgroup.procs", {
+    count: config.cgroupProcs.length,
+  }, () => openCgroupProcs(sys, config.cgroupProcs));
+  step(log, "pivot_root", { root }, () => pivotIntoRootfs(sys, root));
+  step(log, "mount /proc", {}, () => mountProc(sys));
+  step(log, "mount /sys", { options: "ro" }, () => mountSys(sys));
+  step(log, "mount /dev", {}, () => mountDev(sys));
+  step(log, "mount /dev/pts", {}, () => mountDevPts(sys));
+  step(log, "mount /dev/shm", {}, () => mountDevShm(sys));
+  step(log, "mount /dev/mqueue", {}, () => mountMqueue(sys));
+  step(log, "chdir", { path: config.workdir }, () => sys.chdir(config.workdir));
+  const path = step(
+    log,
+    "resolve command",
+    { command: config.command[0] },
+    () => resolveCommand(config.command[0], config.env),
+  );
+  // Last before execve: memory is charged only from the moment of joining,
+  // so the init stage's own memory stays outside a small limit.
+  step(
+    log,
+    "join cgroups",
+    { count: cgroupFds.length },
+    () => joinCgroups(sys, cgroupFds, config.cgroupProcs),
+  );
+  log.debug("execve", { path, argv: config.command });
+  return execCommand(sys, path, config.command, config.env);
+}
+
+function openErrorFile(sys: Libc, path: string): number {
+  return sys.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600);
+}
+
+/** Records a setup failure for the runtime, which reports it once. */
+function reportFailure(sys: Libc, fd: number, error: unknown): number {
+  const runtimeError = findRuntimeError(error);
+  const failure: InitFailure = {
+    message: error instanceof Error ? error.message : String(error),
+    hint: findHint(error),
+    exitCode: runtimeError?.exitCode ?? EXIT_RUNTIME_ERROR,
+  };
+  if (fd >= 0) {
+    sys.write(fd, encoder.encode(JSON.stringify(failure)));
+  } else {
+    log.error(failure.message);
+  }
+  return failure.exitCode;
+}
+
+/** Entry point of the hidden `init` command. Never returns. */
+export function runInit(sys: Libc = libc): never {
+  configureLogging();
+  let errorFd = -1;
+  try {
+    const config = readConfig();
+    errorFd = openErrorFile(sys, config.errorFile);
+    return setupContainer(sys, config);
+  } catch (error) {
+    Deno.exit(reportFailure(sys, errorFd, error));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Path resolution inside a root filesystem seen from the host, where an
+ * absolute symlink such as bin/sh -> /bin/busybox must resolve against the
+ * root, not the host's /.
+ */
+import { join, posix } from "node:path";
+
+/** Symlinks followed before giving up, as the kernel's MAXSYMLINKS. */
+const MAX_SYMLINKS = 40;
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof Deno.errors.NotADirectory) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Resolves `path` inside `root`, following symlinks without leaving the root,
+ * and returns the host path of the result, or undefined when a component is
+ * missing or the symlinks loop.
+ */
+export function resolveInRoot(root: string, path: string): string | undefined {
+  const pending = posix.normalize("/" + path).split("/").filter(Boolean);
+  const resolved: string[] = [];
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === "..") {
+      resolved.pop();
+      continue;
+    }
+    const hostPath = join(root, ...resolved, part);
+    const info = lstatOrUndefined(hostPath);
+    if (!info) return undefined;
+    if (!info.isSymlink) {
+      resolved.push(part);
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) return undefined;
+    const target = Deno.readLinkSync(hostPath);
+    if (target.startsWith("/")) resolved.length = 0;
+    pending.unshift(...target.split("/").filter((p) => p && p !== "."));
+  }
+  return join(root, ...resolved);
+}
+
+/** A path component inside a root that is a symbolic link. */
+export interface SymlinkComponent {
+  /** The component, relative to the root, such as "proc". */
+  path: string;
+  target: string;
+}
+
+/**
+ * Returns the first component of `path` inside `root` that is a symbolic
+ * link, without following any, or undefined when there is none. Components
+ * that do not exist end the walk.
+ */
+export function findSymlinkComponent(
+  root: string,
+  path: string,
+): SymlinkComponent | undefined {
+  const parts = posix.normalize("/" + path).split("/").filter(Boolean);
+  for (let index = 1; index <= parts.length; index++) {
+    const relative = parts.slice(0, index).join("/");
+    const info = lstatOrUndefined(join(root, relative));
+    if (!info) return undefined;
+    if (info.isSymlink) {
+      return {
+        path: relative,
+        target: Deno.readLinkSync(join(root, relative)),
+      };
+    }
+  }
+  return undefined;
+}
