@@ -17,6 +17,9 @@ import {
 import { INIT_CONFIG_ENV } from "../init/config.ts";
 import type { InitConfig } from "../init/config.ts";
 
+/** The CLI entry point, which dispatches the `init` command. */
+const MAIN_MODULE = new URL("../../main.ts", import.meta.url);
+
 /**
  * Returns the program and arguments that start this program's `init`
  * command: the executable itself when compiled, else Deno running the main
@@ -24,7 +27,6 @@ import type { InitConfig } from "../init/config.ts";
  */
 export function initInvocation(
   standalone = Deno.build.standalone,
-  mainModule = Deno.mainModule,
 ): { program: string; args: string[] } {
   if (standalone) return { program: Deno.execPath(), args: ["init"] };
   const args = [
@@ -32,7 +34,7 @@ export function initInvocation(
     "--allow-all",
     "--no-prompt",
     "--cached-only",
-    fileURLToPath(mainModule),
+    fileURLToPath(MAIN_MODULE),
     "init",
   ];
   return { program: Deno.execPath(), args };

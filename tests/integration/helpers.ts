@@ -1,0 +1,143 @@
+/**
+ * Helpers for integration tests: run the CLI as a user would and check that
+ * a container left nothing behind on the host.
+ */
+import { assert, assertEquals } from "../assert.ts";
+import { fileURLToPath } from "node:url";
+import { ensureRootfs } from "../../rootfs/usr/src/tscontainer/build.ts";
+
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
+export const MAIN = `${REPO}main.ts`;
+export const ROOTFS = `${REPO}rootfs`;
+
+/** Integration tests need root; they are skipped with this reason otherwise. */
+export const NOT_ROOT = Deno.uid() !== 0;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let rootfsReady: Promise<void> | undefined;
+
+/** Builds the rootfs once per test process, when it is missing or stale. */
+export function prepareRootfs(): Promise<void> {
+  rootfsReady ??= ensureRootfs(ROOTFS);
+  return rootfsReady;
+}
+
+/** Runs `tscontainer ARGS...` through main.ts and collects its output. */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--no-prompt", MAIN, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: REPO,
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...options.env },
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const output = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A unique container name for one test. */
+export function uniqueName(prefix: string): string {
+  const suffix = crypto.getRandomValues(new Uint32Array(1))[0].toString(16);
+  return `${prefix}-${suffix}`;
+}
+
+async function capture(program: string, args: string[]): Promise<string> {
+  const output = await new Deno.Command(program, {
+    args,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(output.stdout);
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Lists every `tscontainer/<name>` cgroup directory in any hierarchy. */
+export function findCgroupDirs(name: string): string[] {
+  const mounts = Deno.readTextFileSync("/proc/self/mountinfo").split("\n")
+    .filter((line) => / - cgroup2? /.test(line))
+    .map((line) => line.split(" ")[4]);
+  const found: string[] = [];
+  const visit = (dir: string, depth: number) => {
+    if (depth > 6) return;
+    for (const entry of Deno.readDirSync(dir)) {
+      if (!entry.isDirectory) continue;
+      const path = `${dir}/${entry.name}`;
+      if (entry.name === name && dir.endsWith("/tscontainer")) found.push(path);
+      visit(path, depth + 1);
+    }
+  };
+  for (const mount of mounts) visit(mount, 0);
+  return found;
+}
+
+/**
+ * Asserts that the container `name` left no network namespace, veth, cgroup,
+ * mount, state or data directory behind. NOTE: the veth check is global
+ * (no `tscv*` link at all), so it assumes no other container runs meanwhile.
+ */
+export async function assertNoLeftovers(name: string): Promise<void> {
+  const namespaces = await capture("ip", ["netns", "list"]);
+  assert(
+    !namespaces.split("\n").some((line) =>
+      line.split(" ")[0] === `tsc-${name}`
+    ),
+    `network namespace tsc-${name} left behind`,
+  );
+  const links = await capture("ip", ["-br", "link"]);
+  assertEquals(
+    links.split("\n").filter((line) => line.startsWith("tscv")),
+    [],
+    "veth interfaces left behind",
+  );
+  assertEquals(findCgroupDirs(name), [], "cgroup directories left behind");
+  const mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
+  assert(!mountinfo.includes(`/tscontainer/${name}/`), "mounts left behind");
+  assert(!mountinfo.includes(`/netns/tsc-${name}`), "netns mount left behind");
+  assert(!exists(`/run/tscontainer/${name}`), "state directory left behind");
+  assert(!exists(`/var/lib/tscontainer/${name}`), "data directory left behind");
+}
+
+/** Runs a container with `args` and checks that it left nothing behind. */
+export async function runContainer(
+  name: string,
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<CliResult> {
+  await prepareRootfs();
+  try {
+    return await runCli(
+      ["run", "--name", name, "--rootfs", ROOTFS, ...args],
+      options,
+    );
+  } finally {
+    await assertNoLeftovers(name);
+  }
+}
