@@ -155,10 +155,10 @@ function reportError(error: unknown): number {
 
 /** Runs the CLI and returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  result.status = 0;
+  const result: CommandResult = { status: 0 };
   try {
-    await buildProgram().parseAsync(args, { from: "user" });
-    return Number(process.exitCode ?? 0);
+    await buildProgram(result).parseAsync(args, { from: "user" });
+    return result.status;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed its message; help and version exit 0.
