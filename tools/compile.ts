@@ -40,6 +40,11 @@ function writeLauncher(): void {
   Deno.chmodSync(OUTPUT, 0o755);
 }
 
+// deno compile does not overwrite a file that is not its own output, such
+// as a launcher from an earlier run.
+await Deno.remove(OUTPUT).catch((error) => {
+  if (!(error instanceof Deno.errors.NotFound)) throw error;
+});
 const result = await compile();
 if (result.ok) {
   print(`compiled ${OUTPUT}`);
