@@ -1,0 +1,92 @@
+/**
+ * The veth pair that connects a container to the bridge: `tscv<8 hex>` on the
+ * host, enslaved to the bridge, and `eth0` in the container's namespace.
+ *
+ * One start runs two `ip` batches: the host batch creates the namespace and
+ * the pair, with the container end created directly inside the namespace,
+ * and the namespace batch configures `lo` and `eth0`. Two are needed because
+ * a batch cannot change namespace between commands, and a peer created in
+ * another namespace cannot be given a master or an address on creation.
+ */
+import { createHash } from "node:crypto";
+import { runIpBatch } from "./ip.ts";
+import { formatIpv4 } from "./subnet.ts";
+
+/** Name of the container end inside the namespace. */
+export const CONTAINER_INTERFACE = "eth0";
+
+/** The interfaces and addresses of one container on the bridge. */
+export interface VethPlan {
+  netns: string;
+  hostVeth: string;
+  bridge: string;
+  address: number;
+  prefixLength: number;
+  gateway: number;
+}
+
+/**
+ * Returns the host end's name: `tscv` and the first 8 hex digits of the
+ * SHA-256 of the container name, within the kernel's 15-character limit.
+ * Deriving it from the name lets teardown find it without saved state.
+ */
+export function hostVethNameOf(name: string): string {
+  return "tscv" + createHash("sha256").update(name).digest("hex").slice(0, 8);
+}
+
+/**
+ * Returns a locally administered MAC address that embeds an IPv4 address
+ * (02:74 and the four octets), as docker derives 02:42:... addresses. When an
+ * address is reused, neighbour entries that the host cached for it stay
+ * valid, because the new interface gets the same MAC address.
+ */
+export function macAddressOf(address: number): string {
+  const octets = formatIpv4(address).split(".").map(Number);
+  return [0x02, 0x74, ...octets]
+    .map((octet) => octet.toString(16).padStart(2, "0"))
+    .join(":");
+}
+
+/** Returns the host batch: namespace, veth pair, port on the bridge. */
+export function hostCommands(plan: VethPlan): string[] {
+  const mac = macAddressOf(plan.address);
+  return [
+    `netns add ${plan.netns}`,
+    `link add ${plan.hostVeth} type veth peer name ${CONTAINER_INTERFACE} ` +
+    `netns ${plan.netns} address ${mac}`,
+    `link set ${plan.hostVeth} master ${plan.bridge} up`,
+    // Idempotent: brings back a bridge that someone set down.
+    `link set ${plan.bridge} up`,
+  ];
+}
+
+/** Returns the namespace batch: `lo` and `eth0` up, address, default route. */
+export function namespaceCommands(plan: VethPlan): string[] {
+  const address = `${formatIpv4(plan.address)}/${plan.prefixLength}`;
+  return [
+    "link set lo up",
+    `addr add ${address} brd + dev ${CONTAINER_INTERFACE}`,
+    `link set ${CONTAINER_INTERFACE} up`,
+    `route add default via ${
+      formatIpv4(plan.gateway)
+    } dev ${CONTAINER_INTERFACE}`,
+  ];
+}
+
+/**
+ * Creates the namespace and the veth pair, with the host end on the bridge.
+ *
+ * @throws {RuntimeError} when the `ip` batch fails
+ */
+export async function createVethPair(plan: VethPlan): Promise<void> {
+  await runIpBatch(hostCommands(plan));
+}
+
+/**
+ * Configures `lo` and `eth0` inside the namespace.
+ *
+ * @throws {RuntimeError} when the `ip` batch fails
+ */
+export async function configureContainerEnd(plan: VethPlan): Promise<void> {
+  await runIpBatch(namespaceCommands(plan), plan.netns);
+}
