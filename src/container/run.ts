@@ -202,10 +202,12 @@ function finishContainer(
   }
   const kills = prepared.cgroup.oomKills();
   if (kills > 0) {
-    log.warn(
-      `container ${prepared.state.name}: ${
-        describeOomKills(kills, prepared.state.limits?.memoryBytes)
-      }`,
+    const report = describeOomKills(kills, prepared.state.limits?.memoryBytes);
+    // A report for the user, as docker prints one, rather than a log line.
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(
+        `tscontainer: container ${prepared.state.name}: ${report}\n`,
+      ),
     );
   }
   log.debug("container exited", {
