@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertThrows } from "../assert.ts";
 import { join } from "node:path";
 import { RuntimeError, UsageError } from "../../src/errors.ts";
 import {
@@ -11,15 +12,6 @@ import {
 import type { AllocationScope } from "../../src/network/ipam.ts";
 import { formatIpv4, parseCidr } from "../../src/network/subnet.ts";
 import { FileLock } from "../../src/state/lock.ts";
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an exception");
-}
 
 /** Creates a temporary state root whose containers are live unless listed in `dead`. */
 function makeScope(dead: string[] = []): AllocationScope {
@@ -93,9 +85,11 @@ Deno.test("allocateAddress() fails when the subnet is full", () => {
   try {
     allocate(scope, "a", "10.9.9.0/30");
 
-    const error = thrownBy(() => allocate(scope, "b", "10.9.9.0/30"));
+    const error = assertThrows(
+      () => allocate(scope, "b", "10.9.9.0/30"),
+      RuntimeError,
+    );
 
-    assert.ok(error instanceof RuntimeError);
     assert.equal(
       error.message,
       "no free address left in 10.9.9.0/30: 1 live containers use it",
@@ -155,11 +149,11 @@ Deno.test("allocateAddress() rejects a requested address in use", () => {
   try {
     allocate(scope, "web", "10.77.0.0/16", "10.77.3.4");
 
-    const error = thrownBy(() =>
-      allocate(scope, "db", "10.77.0.0/16", "10.77.3.4")
+    const error = assertThrows(
+      () => allocate(scope, "db", "10.77.0.0/16", "10.77.3.4"),
+      RuntimeError,
     );
 
-    assert.ok(error instanceof RuntimeError);
     assert.equal(
       error.message,
       '--ip 10.77.3.4 is already used by container "web"',
@@ -173,11 +167,11 @@ Deno.test("allocateAddress() rejects a requested address in use", () => {
 Deno.test("allocateAddress() rejects a requested address outside", () => {
   const scope = makeScope();
   try {
-    const error = thrownBy(() =>
-      allocate(scope, "a", "10.77.0.0/16", "10.78.0.2")
+    const error = assertThrows(
+      () => allocate(scope, "a", "10.77.0.0/16", "10.78.0.2"),
+      UsageError,
     );
 
-    assert.ok(error instanceof UsageError);
     assert.equal(
       error.message,
       "invalid --ip 10.78.0.2: it is outside the subnet 10.77.0.0/16",
@@ -196,11 +190,11 @@ Deno.test("allocateAddress() rejects requested reserved addresses", () => {
       ["10.77.255.255", "the broadcast address"],
     ];
     for (const [requested, role] of cases) {
-      const error = thrownBy(() =>
-        allocate(scope, `c${requested}`, "10.77.0.0/16", requested)
+      const error = assertThrows(
+        () => allocate(scope, `c${requested}`, "10.77.0.0/16", requested),
+        UsageError,
       );
 
-      assert.ok(error instanceof UsageError, requested);
       assert.equal(
         error.message,
         `invalid --ip ${requested}: it is ${role} of 10.77.0.0/16`,

@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
+import { assertThrows } from "../assert.ts";
 import { UsageError } from "../../src/errors.ts";
 import {
   checkPortConflicts,
   formatPortMapping,
   parsePortMapping,
 } from "../../src/network/ports.ts";
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an exception");
-}
 
 Deno.test("parsePortMapping() parses HOSTPORT:CONTAINERPORT", () => {
   assert.deepEqual(parsePortMapping("8080:80"), {
@@ -43,9 +35,8 @@ Deno.test("parsePortMapping() accepts a /tcp suffix", () => {
 });
 
 Deno.test("parsePortMapping() rejects UDP", () => {
-  const error = thrownBy(() => parsePortMapping("53:53/udp"));
+  const error = assertThrows(() => parsePortMapping("53:53/udp"), UsageError);
 
-  assert.ok(error instanceof UsageError);
   assert.equal(
     error.message,
     'invalid -p "53:53/udp": UDP is not supported, only TCP',
@@ -54,17 +45,15 @@ Deno.test("parsePortMapping() rejects UDP", () => {
 });
 
 Deno.test("parsePortMapping() rejects unknown protocols", () => {
-  const error = thrownBy(() => parsePortMapping("80:80/sctp"));
+  const error = assertThrows(() => parsePortMapping("80:80/sctp"), UsageError);
 
-  assert.ok(error instanceof UsageError);
   assert.match(error.message, /unknown protocol "sctp", expected tcp/);
 });
 
 Deno.test("parsePortMapping() rejects malformed values", () => {
   for (const text of ["8080", "", ":", "1:2:3:4", "a:b:80:80", "8080:80/"]) {
-    const error = thrownBy(() => parsePortMapping(text));
+    const error = assertThrows(() => parsePortMapping(text), UsageError);
 
-    assert.ok(error instanceof UsageError, text);
     assert.ok(error.message.includes(JSON.stringify(text)), error.message);
   }
 });
@@ -81,9 +70,8 @@ Deno.test("parsePortMapping() rejects ports outside 1 to 65535", () => {
     [" 80:80", 'host port " 80"'],
   ];
   for (const [text, detail] of cases) {
-    const error = thrownBy(() => parsePortMapping(text));
+    const error = assertThrows(() => parsePortMapping(text), UsageError);
 
-    assert.ok(error instanceof UsageError, text);
     assert.equal(
       error.message,
       `invalid -p ${JSON.stringify(text)}: ${detail} is not a port number ` +
@@ -94,9 +82,8 @@ Deno.test("parsePortMapping() rejects ports outside 1 to 65535", () => {
 
 Deno.test("parsePortMapping() rejects a host address that is not IPv4", () => {
   for (const text of ["localhost:80:80", "10.0.0.300:80:80", "::1:80:80"]) {
-    const error = thrownBy(() => parsePortMapping(text));
+    const error = assertThrows(() => parsePortMapping(text), UsageError);
 
-    assert.ok(error instanceof UsageError, text);
     assert.ok(error.message.startsWith(`invalid -p ${JSON.stringify(text)}`));
   }
 });
@@ -131,9 +118,8 @@ Deno.test("checkPortConflicts() rejects a host port used twice", () => {
       { hostPort: 8080, containerPort: 81, hostIp: second },
     ];
 
-    const error = thrownBy(() => checkPortConflicts(mappings));
+    const error = assertThrows(() => checkPortConflicts(mappings), UsageError);
 
-    assert.ok(error instanceof UsageError, `${first} ${second}`);
     assert.match(error.message, /both use host port 8080/);
   }
 });

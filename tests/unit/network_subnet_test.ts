@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertThrows } from "../assert.ts";
 import { UsageError } from "../../src/errors.ts";
 import {
   broadcastOf,
@@ -14,15 +15,6 @@ import {
   parseSubnet,
   sizeOf,
 } from "../../src/network/subnet.ts";
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an exception");
-}
 
 function cidr(text: string) {
   return parseCidr(text, "test");
@@ -91,9 +83,11 @@ Deno.test("overlaps() detects nesting and disjoint ranges", () => {
 });
 
 Deno.test("parseCidr() rejects set host bits with a hint", () => {
-  const error = thrownBy(() => parseCidr("10.77.0.1/16", "--subnet"));
+  const error = assertThrows(
+    () => parseCidr("10.77.0.1/16", "--subnet"),
+    UsageError,
+  );
 
-  assert.ok(error instanceof UsageError);
   assert.match(error.message, /--subnet "10\.77\.0\.1\/16": host bits are set/);
   assert.equal(error.hint, "did you mean 10.77.0.0/16?");
 });
@@ -141,9 +135,11 @@ Deno.test("parseSubnet() rejects reserved ranges", () => {
     ["0.0.0.0/8", '"this" network'],
   ];
   for (const [text, use] of cases) {
-    const error = thrownBy(() => parseSubnet(text, "TSC_SUBNET"));
+    const error = assertThrows(
+      () => parseSubnet(text, "TSC_SUBNET"),
+      UsageError,
+    );
 
-    assert.ok(error instanceof UsageError, text);
     assert.match(error.message, new RegExp(`TSC_SUBNET .*overlaps the ${use}`));
   }
 });
