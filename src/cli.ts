@@ -136,13 +136,21 @@ export function buildProgram(result: CommandResult): Command {
     .description(
       "Run Linux containers: namespaces, pivot_root, cgroups and a veth network",
     )
-    .enablePositionalOptions()
-    .showHelpAfterError("(run tscontainer --help for usage)")
-    .exitOverride();
+    .enablePositionalOptions();
   program.addCommand(runCommand(result), { isDefault: true });
   program.addCommand(psCommand(result));
   program.addCommand(statsCommand(result));
-  for (const command of program.commands) command.exitOverride();
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride()
+      .configureOutput({
+        outputError: (text, write) => write(`tscontainer: ${text}`),
+      })
+      .showHelpAfterError(
+        `(run tscontainer ${
+          command === program ? "" : command.name() + " "
+        }--help for usage)`,
+      );
+  }
   return program;
 }
 

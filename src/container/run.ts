@@ -35,8 +35,8 @@ interface PreparedContainer {
 }
 
 /** @throws {RuntimeError} when not running as root. */
-export function requireRoot(): void {
-  if (Deno.uid() === 0) return;
+export function requireRoot(uid = Deno.uid()): void {
+  if (uid === 0) return;
   throw new RuntimeError("tscontainer must run as root (uid 0)", {
     hint: "run it with sudo",
   });
