@@ -125,6 +125,20 @@ function statsCommand(result: CommandResult): Command {
     });
 }
 
+function rmCommand(result: CommandResult): Command {
+  return new Command("rm")
+    .description(
+      "remove what a killed runtime left of containers (state, cgroups, network)",
+    )
+    .argument("<names...>", "containers to remove")
+    .addOption(logLevelOption())
+    .action(async (names: string[], options) => {
+      applyLogLevel(options);
+      const { rmCommand } = await import("./commands/rm.ts");
+      result.status = await rmCommand(names);
+    });
+}
+
 /** Where a command's action stores the exit status. */
 export interface CommandResult {
   status: number;
@@ -140,6 +154,7 @@ export function buildProgram(result: CommandResult): Command {
   program.addCommand(runCommand(result), { isDefault: true });
   program.addCommand(psCommand(result));
   program.addCommand(statsCommand(result));
+  program.addCommand(rmCommand(result));
   for (const command of [program, ...program.commands]) {
     command.exitOverride()
       .configureOutput({

@@ -1,6 +1,6 @@
 /** `tscontainer ps`: lists running containers. */
 import { UsageError } from "../errors.ts";
-import { listLiveStates } from "../state/store.ts";
+import { isLive, listLiveStates, listStateNames } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 
 function row(state: ContainerState): string[] {
@@ -25,12 +25,25 @@ function formatTable(rows: string[][]): string {
   ).join("\n");
 }
 
+/** Names the containers whose runtime died without removing them. */
+function warnAboutStale(): void {
+  const stale = listStateNames().filter((name) => !isLive(name));
+  if (stale.length === 0) return;
+  const names = stale.join(" ");
+  Deno.stderr.writeSync(
+    new TextEncoder().encode(
+      `tscontainer: stopped containers left state behind: ${names}; remove them with \`tscontainer rm ${names}\`\n`,
+    ),
+  );
+}
+
 /**
  * Prints the running containers as a table or as JSON and returns 0.
  * @throws {UsageError} for an unknown format.
  */
 export function psCommand(options: { format: string }): number {
   const states = listLiveStates();
+  warnAboutStale();
   if (options.format === "json") {
     // deno-lint-ignore no-console
     console.log(JSON.stringify(states, null, 2));

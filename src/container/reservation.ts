@@ -3,9 +3,12 @@
  * the lock that the runtime holds while the container exists.
  */
 import { join } from "node:path";
+import { ContainerCgroup } from "../cgroup/mod.ts";
 import { RuntimeError } from "../errors.ts";
+import { removeNetworkFromState } from "../network/mod.ts";
 import { FileLock } from "../state/lock.ts";
 import {
+  dataDirOf,
   GLOBAL_LOCK,
   readStaleState,
   STATE_ROOT,
@@ -14,6 +17,7 @@ import {
 import type { ContainerState } from "../state/store.ts";
 
 export interface Reservation {
+  name: string;
   dir: string;
   lock: FileLock;
   /** State left by a runtime that died, whose resources must be reclaimed. */
@@ -58,8 +62,8 @@ export function reserveName(name: string): Reservation {
     const created = makeStateDir(dir);
     const lock = FileLock.tryAcquire(join(dir, "lock"));
     if (!lock) throw nameInUse(name);
-    if (created) return { dir, lock, reclaimed: false };
-    return { dir, lock, stale: readStaleState(name), reclaimed: true };
+    if (created) return { name, dir, lock, reclaimed: false };
+    return { name, dir, lock, stale: readStaleState(name), reclaimed: true };
   } finally {
     global.release();
   }
@@ -69,4 +73,22 @@ export function reserveName(name: string): Reservation {
 export function releaseName(reservation: Reservation): void {
   Deno.removeSync(reservation.dir, { recursive: true });
   reservation.lock.release();
+}
+
+/**
+ * Removes what a runtime that died left behind: its network namespace and
+ * veth, its cgroups and its overlay data. The caller holds the reservation.
+ */
+export async function reclaimStale(reservation: Reservation): Promise<void> {
+  const stale = reservation.stale;
+  const name = reservation.name;
+  if (stale?.network) {
+    await removeNetworkFromState(name, reservation.dir, stale.network);
+  }
+  if (stale?.cgroupPaths) {
+    await ContainerCgroup.fromPaths(stale.cgroupPaths).remove();
+  }
+  await Deno.remove(dataDirOf(name), { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { ContainerCgroup, describeOomKills } from "../cgroup/mod.ts";
 import {
   prepareNetwork,
-  removeNetworkFromState,
   renderHostsFile,
   startPortForwarding,
 } from "../network/mod.ts";
@@ -16,7 +15,7 @@ import { Logger, step, stepAsync } from "../log.ts";
 import { dataDirOf, writeStateFile } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
-import { releaseName, reserveName } from "./reservation.ts";
+import { reclaimStale, releaseName, reserveName } from "./reservation.ts";
 import type { Reservation } from "./reservation.ts";
 import type { RunConfig } from "./run_config.ts";
 import { SignalRelay } from "./signals.ts";
@@ -59,21 +58,6 @@ function removeDataDir(name: string): void {
   Deno.removeSync(dataDirOf(name), { recursive: true });
 }
 
-/** Removes what a runtime that died left behind under the same name. */
-async function reclaimStale(reservation: Reservation, name: string) {
-  const stale = reservation.stale;
-  log.info("reclaiming stale container", { name });
-  if (stale?.network) {
-    await removeNetworkFromState(name, reservation.dir, stale.network);
-  }
-  if (stale?.cgroupPaths) {
-    await ContainerCgroup.fromPaths(stale.cgroupPaths).remove();
-  }
-  await Deno.remove(dataDirOf(name), { recursive: true }).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
-}
-
 function initialState(config: RunConfig): ContainerState {
   return {
     name: config.name,
@@ -105,7 +89,7 @@ async function prepareContainer(
       log,
       "reclaim stale container",
       { name },
-      () => reclaimStale(reservation, name),
+      () => reclaimStale(reservation),
     );
   }
   const state = initialState(config);

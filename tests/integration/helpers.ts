@@ -27,11 +27,17 @@ export function prepareRootfs(): Promise<void> {
   return rootfsReady;
 }
 
-/** Runs `tscontainer ARGS...` through main.ts and collects its output. */
-export async function runCli(
+/** A CLI process started by a test, with its collected result. */
+export interface CliProcess {
+  pid: number;
+  result: Promise<CliResult>;
+}
+
+/** Starts `tscontainer ARGS...` through main.ts without waiting for it. */
+export function startCli(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+): CliProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--no-prompt", MAIN, ...args],
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -40,18 +46,45 @@ export async function runCli(
     cwd: REPO,
     env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...options.env },
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
+  const result = (async () => {
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    }
+    const output = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  })();
+  return { pid: child.pid, result };
+}
+
+/** Runs `tscontainer ARGS...` through main.ts and collects its output. */
+export function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return startCli(args, options).result;
+}
+
+/** Polls the state file until the container's PID 1 is known. */
+export async function waitForContainerPid(name: string): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      const state = JSON.parse(
+        Deno.readTextFileSync(`/run/tscontainer/${name}/state.json`),
+      );
+      if (state.pid > 0) return state.pid;
+    } catch {
+      // Not written yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  throw new Error(`container ${name} did not start within 10 s`);
 }
 
 /** A unique container name for one test. */

@@ -11,6 +11,7 @@ import {
   runCli,
   runContainer,
   uniqueName,
+  waitForContainerPid,
 } from "./helpers.ts";
 
 const ignore = NOT_ROOT;
@@ -220,22 +221,6 @@ Deno.test({
     }
   },
 });
-
-/** Polls the state file until the container's PID 1 is known. */
-async function waitForContainerPid(name: string): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    try {
-      const state = JSON.parse(
-        Deno.readTextFileSync(`/run/tscontainer/${name}/state.json`),
-      );
-      if (state.pid > 0) return state.pid;
-    } catch {
-      // Not written yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`container ${name} did not start within 10 s`);
-}
 
 Deno.test({
   name: "unknown command-line flag exits 125",

@@ -1,0 +1,192 @@
+/**
+ * The runtime's lifecycle through the CLI: signals relayed to the container
+ * and the leftovers of a runtime that was killed.
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import {
+  assertNoLeftovers,
+  NOT_ROOT,
+  prepareRootfs,
+  ROOTFS,
+  runCli,
+  startCli,
+  uniqueName,
+  waitForContainerPid,
+} from "./helpers.ts";
+
+const ignore = NOT_ROOT;
+
+function processExists(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 100 && processExists(pid); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert(!processExists(pid), `process ${pid} still runs`);
+}
+
+Deno.test({
+  name: "SIGTERM to the runtime reaches the container",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("sigterm");
+    const run = startCli([
+      "run",
+      "--name",
+      name,
+      "--rootfs",
+      ROOTFS,
+      "--network",
+      "none",
+      "--",
+      "/bin/sh",
+      "-c",
+      "trap 'echo got TERM; exit 7' TERM; echo ready; while true; do sleep 0.1; done",
+    ]);
+    try {
+      await waitForContainerPid(name);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      Deno.kill(run.pid, "SIGTERM");
+      const result = await run.result;
+
+      assertEquals(result.code, 7, result.stderr);
+      assertEquals(result.stdout, "ready\ngot TERM\n");
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "killed runtime takes its container along",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("stale");
+    const run = startCli([
+      "run",
+      "--name",
+      name,
+      "--rootfs",
+      ROOTFS,
+      "--memory",
+      "32m",
+      "--",
+      "sleep",
+      "60",
+    ]);
+    try {
+      const containerPid = await waitForContainerPid(name);
+
+      Deno.kill(run.pid, "SIGKILL");
+      await run.result;
+
+      await waitForExit(containerPid);
+      const ps = await runCli(["ps"]);
+      assertMatch(ps.stderr, new RegExp(`left state behind: .*${name}`));
+
+      const removed = await runCli(["rm", name]);
+      assertEquals(removed.code, 0, removed.stderr);
+    } finally {
+      await run.result;
+      await runCli(["rm", name]);
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "a new run reclaims a stale name",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("reuse");
+    const first = startCli([
+      "run",
+      "--name",
+      name,
+      "--rootfs",
+      ROOTFS,
+      "--",
+      "sleep",
+      "60",
+    ]);
+    try {
+      const containerPid = await waitForContainerPid(name);
+      Deno.kill(first.pid, "SIGKILL");
+      await first.result;
+      await waitForExit(containerPid);
+
+      const second = await runCli([
+        "run",
+        "--name",
+        name,
+        "--rootfs",
+        ROOTFS,
+        "--",
+        "hostname",
+      ]);
+
+      assertEquals(second.code, 0, second.stderr);
+      assertEquals(second.stdout, `${name}\n`);
+    } finally {
+      await first.result;
+      await runCli(["rm", name]);
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "rm rejects a running container",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("busy");
+    const run = startCli([
+      "run",
+      "--name",
+      name,
+      "--rootfs",
+      ROOTFS,
+      "--network",
+      "none",
+      "--",
+      "sleep",
+      "60",
+    ]);
+    try {
+      const containerPid = await waitForContainerPid(name);
+
+      const result = await runCli(["rm", name]);
+
+      assertEquals(result.code, 125);
+      assertMatch(result.stderr, /already in use by a running container/);
+      Deno.kill(containerPid, "SIGKILL");
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "rm rejects an unknown name",
+  ignore,
+  async fn() {
+    const result = await runCli(["rm", "no-such-container-x"]);
+
+    assertEquals(result.code, 125);
+    assertMatch(result.stderr, /no such container: "no-such-container-x"/);
+  },
+});
