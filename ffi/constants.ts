@@ -44,6 +44,9 @@ export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
+// Options for prctl(2).
+export const PR_SET_PDEATHSIG = 1;
+
 // File type bits for mknod(2).
 export const S_IFCHR = 0o020000;
 

@@ -12,6 +12,7 @@ import {
   O_CLOEXEC,
   O_CREAT,
   O_RDONLY,
+  PR_SET_PDEATHSIG,
   S_IFCHR,
   SYSCALL_NUMBERS,
 } from "./constants.ts";
@@ -42,6 +43,8 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" }, // ssize_t (int, const void *, size_t)
   flock: { parameters: ["i32", "i32"], result: "i32" }, // int (int fd, int operation)
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" }, // int (const char *, mode_t, dev_t)
+  // int prctl(int option, unsigned long arg2, arg3, arg4, arg5)
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -104,6 +107,8 @@ export interface Libc {
   write(fd: number, data: Uint8Array<ArrayBuffer>, path?: string): number;
   flock(fd: number, operation: number, path?: string): void;
   mknod(path: string, mode: number, major: number, minor: number): void;
+  /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent thread exits. */
+  setParentDeathSignal(signal: number): void;
 }
 
 /** Encodes the kernel's dev_t from a major and minor number (glibc layout). */
@@ -240,6 +245,14 @@ export const libc: Libc = {
     );
     check(result, "mknod", { path, device: `${major}:${minor}` });
   },
+
+  setParentDeathSignal(signal) {
+    const result = lib().prctl(PR_SET_PDEATHSIG, BigInt(signal), 0n, 0n, 0n);
+    check(result, "prctl", {
+      option: new Unquoted("PR_SET_PDEATHSIG"),
+      signal,
+    });
+  },
 };
 
 /** Opens `path` read-only with O_CLOEXEC and returns the descriptor. */
@@ -251,4 +264,3 @@ export function openReadOnly(path: string, sys: Libc = libc): number {
 export function openLockFile(path: string, sys: Libc = libc): number {
   return sys.open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600);
 }
-
