@@ -47,7 +47,7 @@ export function findIp(): string {
     .find(isExecutable);
   if (!ipPath) {
     throw new RuntimeError(
-      `cannot set up networking: the \`ip\` command was not found in PATH ` +
+      `the \`ip\` command was not found in PATH ` +
         `or ${FALLBACK_DIRECTORIES.join(", ")}`,
       { hint: "install iproute2 (on Debian: apt-get install iproute2)" },
     );

@@ -16,6 +16,7 @@ import {
 import { Logger, step, stepAsync } from "../log.ts";
 import type { NetworkState } from "../state/store.ts";
 import { withLock } from "../state/lock.ts";
+import { findIp } from "./ip.ts";
 import { BRIDGE_NAME, ensureBridge } from "./bridge.ts";
 import { allocateAddress, releaseAddress, scopeOf } from "./ipam.ts";
 import {
@@ -134,8 +135,18 @@ function allocateUnderLock(
 ): Promise<{ subnet: Subnet; address: number }> {
   const root = dirname(stateDir);
   return withLock(join(root, ".lock"), async () => {
-    const subnet = await ensureBridge(subnetRequestOf(options));
-    const address = allocateAddress(scopeOf(root), name, subnet, options.ip);
+    const subnet = await stepAsync(
+      logger,
+      "ensure bridge",
+      { bridge: BRIDGE_NAME },
+      () => ensureBridge(subnetRequestOf(options)),
+    );
+    const address = step(
+      logger,
+      "allocate address",
+      { name, ip: options.ip },
+      () => allocateAddress(scopeOf(root), name, subnet, options.ip),
+    );
     return { subnet, address };
   });
 }
@@ -173,9 +184,7 @@ async function prepareBridged(
   );
   undo.push("close published ports", () => forwarder.close());
 
-  const { subnet, address } = await stepAsync(logger, "allocate address", {
-    name,
-  }, () => allocateUnderLock(name, stateDir, options));
+  const { subnet, address } = await allocateUnderLock(name, stateDir, options);
   undo.push("free the address", () => releaseAddress(stateDir));
 
   const plan: VethPlan = {
@@ -266,6 +275,8 @@ export async function prepareNetwork(
   if (basename(stateDir) !== name) {
     throw new TypeError(`state directory ${stateDir} is not named ${name}`);
   }
+  // Fails early when `ip` is missing, before a port or address is taken.
+  findIp();
   const undo = new UndoStack();
   try {
     return options.mode === "none"
