@@ -147,7 +147,14 @@ function checkNoOverlap(subnet: Subnet, request?: SubnetRequest): void {
   );
 }
 
-/** Returns the commands that create the bridge with its gateway address. */
+/**
+ * Returns the commands that create the bridge with its gateway address.
+ *
+ * NOTE: with br_netfilter loaded, frames between two ports of tsc0 pass the
+ * iptables FORWARD chain. A DROP policy there, which docker sets, blocks
+ * container-to-container traffic, and this runtime adds no rule for it. The
+ * fix is `iptables -I FORWARD -i tsc0 -o tsc0 -j ACCEPT`.
+ */
 export function bridgeCommands(subnet: Subnet): string[] {
   const gateway = gatewayOf(subnet);
   // A fixed MAC address keeps the bridge's address from changing as ports

@@ -236,10 +236,10 @@ async function prepareIsolated(
   return new PreparedNetwork(name, stateDir, { mode: "none", netns });
 }
 
-function setupError(name: string, error: unknown): RuntimeError {
+/** Wraps a failed step as a `RuntimeError` whose message names the step. */
+function setupError(error: unknown): RuntimeError {
   return new RuntimeError(
-    `cannot set up the network of container ${JSON.stringify(name)}: ` +
-      errorMessage(error),
+    errorMessage(error),
     {
       hint: findHint(error) ??
         "run with --log-level debug to see the failed step and its ip commands",
@@ -284,7 +284,7 @@ export async function prepareNetwork(
       : await prepareBridged(name, stateDir, options, undo);
   } catch (error) {
     await undo.run();
-    throw setupError(name, error);
+    throw setupError(error);
   }
 }
 

@@ -45,7 +45,7 @@ function rejectWithNone(options: NetworkOptions): void {
     throw new UsageError(
       `${conflicting.join(", ")} cannot be used with --network none, which ` +
         `gives the container no interface other than lo`,
-      { hint: "omit them, or use --network bridge" },
+      { hint: `omit ${conflicting.join(", ")}, or use --network bridge` },
     );
   }
 }
