@@ -127,8 +127,27 @@ function checkNoLeftovers(name: string, hostVeth?: string): void {
   }
 }
 
+/**
+ * The last allocation started in this process. NOTE: flock(2) blocks the
+ * JavaScript thread, so a second caller in the same process that waits for
+ * the lock would stop the event loop that the first caller needs to finish.
+ * Calls in one process therefore queue here before they take the lock.
+ */
+let allocationQueue: Promise<unknown> = Promise.resolve();
+
 /** Ensures the bridge and allocates an address, under the global lock. */
 function allocateUnderLock(
+  name: string,
+  stateDir: string,
+  options: NetworkOptions,
+): Promise<{ subnet: Subnet; address: number }> {
+  const run = () => allocateLocked(name, stateDir, options);
+  const result = allocationQueue.then(run, run);
+  allocationQueue = result.catch(() => undefined);
+  return result;
+}
+
+function allocateLocked(
   name: string,
   stateDir: string,
   options: NetworkOptions,

@@ -159,6 +159,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "concurrent calls in one process",
+  ignore: NOT_ROOT,
+  async fn() {
+    const slots = [1, 2, 3].map(() => reserveSlot(uniqueName("nettest")));
+    const results = await Promise.allSettled(
+      slots.map((slot) => prepareNetwork(slot.name, slot.dir, BRIDGE)),
+    );
+    const networks = results.flatMap((result) =>
+      result.status === "fulfilled" ? [result.value] : []
+    );
+    try {
+      const addresses = networks.map((network) => network.state.address);
+
+      assertEquals(networks.length, slots.length, `${results}`);
+      assertEquals(new Set(addresses).size, slots.length, `${addresses}`);
+    } finally {
+      for (const network of networks) await network.remove();
+      slots.forEach(releaseSlot);
+    }
+    for (const slot of slots) await assertNetworkGone(slot.name);
+  },
+});
+
+Deno.test({
   name: "two namespaces talk over tsc0",
   ignore: NOT_ROOT,
   async fn() {
