@@ -16,6 +16,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { RuntimeError } from "../../src/errors.ts";
 import {
   hostVethNameOf,
+  ipProcessCount,
   netnsNameOf,
   prepareNetwork,
   removeNetworkFromState,
@@ -25,6 +26,7 @@ import type {
   ContainerNetwork,
   NetworkOptions,
 } from "../../src/network/mod.ts";
+import { linkExists } from "../../src/network/netns.ts";
 import { FileLock } from "../../src/state/lock.ts";
 import { stateDirOf } from "../../src/state/store.ts";
 import type { NetworkState } from "../../src/state/store.ts";
@@ -96,10 +98,14 @@ Deno.test({
     let network: ContainerNetwork | undefined;
     let server: Deno.ChildProcess | undefined;
     try {
+      const bridgeExisted = linkExists("tsc0");
+      const before = ipProcessCount();
       network = await prepareNetwork(slot.name, slot.dir, BRIDGE);
+      const started = ipProcessCount() - before;
       const { address, prefixLength, gateway, hostVeth } = network.state;
       const netns = netnsNameOf(slot.name);
 
+      assertEquals(started, bridgeExisted ? 2 : 3, "ip processes per start");
       assertEquals(network.netnsPath, `/run/netns/${netns}`);
       assertEquals(hostVeth, hostVethNameOf(slot.name));
       assertMatch(hostVeth!, /^tscv[0-9a-f]{8}$/);
@@ -130,7 +136,9 @@ Deno.test({
 
       await stopProcess(server);
       server = undefined;
+      const beforeRemove = ipProcessCount();
       await network.remove();
+      assertEquals(ipProcessCount() - beforeRemove, 1, "ip processes per stop");
       await assertNetworkGone(slot.name);
     } finally {
       if (server) await stopProcess(server);
