@@ -102,31 +102,40 @@ function prefixLengthOf(netmask: number): number {
   return netmask.toString(2).replace(/0/g, "").length;
 }
 
-/**
- * Lists the host's networks outside `tsc0`: the destinations of the main
- * routing table other than the default route, and interface addresses.
- */
-function readHostNetworks(): { subnet: Subnet; where: string }[] {
-  const routes = Deno.readTextFileSync("/proc/net/route").trim().split("\n")
+/** A network of the host, with where it was found for messages. */
+interface HostNetwork {
+  subnet: Subnet;
+  where: string;
+}
+
+/** Lists the destinations of the main routing table, except the default route. */
+function readRoutes(): HostNetwork[] {
+  const rows = Deno.readTextFileSync("/proc/net/route").trim().split("\n")
     .slice(1)
-    .map((line) => line.split(/\s+/))
-    .filter(([iface, , , , , , , mask]) =>
-      iface !== BRIDGE_NAME && decodeRouteHex(mask) !== 0
-    )
-    .map(([iface, destination, , , , , , mask]) => ({
+    .map((line) => line.split(/\s+/));
+  const routes: HostNetwork[] = [];
+  for (const [iface, destination, , , , , , mask] of rows) {
+    const netmask = decodeRouteHex(mask);
+    if (iface === BRIDGE_NAME || netmask === 0) continue;
+    routes.push({
       subnet: {
         network: decodeRouteHex(destination),
-        prefixLength: prefixLengthOf(decodeRouteHex(mask)),
+        prefixLength: prefixLengthOf(netmask),
       },
       where: `a route on ${iface}`,
-    }));
-  const addresses = Deno.networkInterfaces()
+    });
+  }
+  return routes;
+}
+
+/** Lists the IPv4 addresses of interfaces other than `tsc0`, as /32 networks. */
+function readInterfaceAddresses(): HostNetwork[] {
+  return Deno.networkInterfaces()
     .filter((entry) => entry.family === "IPv4" && entry.name !== BRIDGE_NAME)
     .map((entry) => ({
       subnet: subnetOfCidr(`${entry.address}/32`).subnet,
       where: `the address of ${entry.name}`,
     }));
-  return [...routes, ...addresses];
 }
 
 /**
@@ -135,9 +144,8 @@ function readHostNetworks(): { subnet: Subnet; where: string }[] {
  * @throws {RuntimeError} naming the overlapping route or interface
  */
 function checkNoOverlap(subnet: Subnet, request?: SubnetRequest): void {
-  const clash = readHostNetworks().find((host) =>
-    overlaps(subnet, host.subnet)
-  );
+  const clash = [...readRoutes(), ...readInterfaceAddresses()]
+    .find((host) => overlaps(subnet, host.subnet));
   if (!clash) return;
   const source = request ? `${request.source} ` : "default subnet ";
   throw new RuntimeError(
@@ -157,13 +165,12 @@ function checkNoOverlap(subnet: Subnet, request?: SubnetRequest): void {
  */
 export function bridgeCommands(subnet: Subnet): string[] {
   const gateway = gatewayOf(subnet);
+  const address = `${formatIpv4(gateway)}/${subnet.prefixLength}`;
   // A fixed MAC address keeps the bridge's address from changing as ports
   // come and go, which would leave containers with a stale gateway entry.
   return [
     `link add ${BRIDGE_NAME} address ${macAddressOf(gateway)} type bridge`,
-    `addr add ${
-      formatIpv4(gateway)
-    }/${subnet.prefixLength} brd + dev ${BRIDGE_NAME}`,
+    `addr add ${address} brd + dev ${BRIDGE_NAME}`,
     `link set ${BRIDGE_NAME} up`,
   ];
 }
