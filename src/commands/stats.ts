@@ -32,7 +32,8 @@ interface Target {
   cgroup: ContainerCgroup;
 }
 
-interface Sample {
+/** A usage sample with the time it was taken. */
+export interface UsageSample {
   usage: CgroupUsage;
   /** `performance.now()` right after the usage was read. */
   takenMs: number;
@@ -89,8 +90,8 @@ function resolveTargets(names: string[]): Target[] {
 }
 
 /** Samples each target, leaving out containers whose cgroup is gone because they ended. */
-function sampleAll(targets: Target[]): Map<string, Sample> {
-  const samples = new Map<string, Sample>();
+function sampleAll(targets: Target[]): Map<string, UsageSample> {
+  const samples = new Map<string, UsageSample>();
   for (const target of targets) {
     try {
       const usage = readCgroupUsage(target.cgroup.paths);
@@ -109,8 +110,8 @@ function percent(part: number, whole: number): number {
 /** Builds the row of one container from two samples taken an interval apart. */
 export function buildRow(
   name: string,
-  before: Sample,
-  after: Sample,
+  before: UsageSample,
+  after: UsageSample,
   hostMemoryBytes: number,
 ): StatsRow {
   const { usage } = after;
@@ -174,8 +175,8 @@ function printRows(rows: StatsRow[], options: StatsOptions): void {
 }
 
 function buildRows(
-  before: Map<string, Sample>,
-  after: Map<string, Sample>,
+  before: Map<string, UsageSample>,
+  after: Map<string, UsageSample>,
 ): StatsRow[] {
   const hostMemoryBytes = Deno.systemMemoryInfo().total;
   const rows: StatsRow[] = [];
