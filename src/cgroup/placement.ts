@@ -34,12 +34,14 @@ export interface Placement {
  * @throws {UsageError} when the path is empty or contains "..".
  */
 export function normalizeCgroupParent(parent: string): string {
-  const segments = parent.split("/").filter((s) => s !== "" && s !== ".");
   if (parent.trim() === "") {
-    throw new UsageError('invalid cgroup parent "": it is empty', {
-      hint: "give a cgroup path such as /mygroup, or omit --cgroup-parent",
-    });
+    throw new UsageError(
+      `invalid cgroup parent ${JSON.stringify(parent)}: it is empty`,
+      { hint: "give a cgroup path such as /mygroup, or omit --cgroup-parent" },
+    );
   }
+
+  const segments = parent.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.includes("..")) {
     throw new UsageError(
       `invalid cgroup parent ${
