@@ -72,11 +72,19 @@ export function formatFields(fields: LogFields): string {
     .join(" ");
 }
 
+/**
+ * Writes one line to stderr. A failed write (a closed pipe, for example) is
+ * dropped, because logging must never interrupt setup or teardown.
+ */
 function writeLine(line: string): void {
   const bytes = encoder.encode(line + "\n");
   let written = 0;
-  while (written < bytes.length) {
-    written += Deno.stderr.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) {
+      written += Deno.stderr.writeSync(bytes.subarray(written));
+    }
+  } catch {
+    // Nothing better to do with a log line that cannot be written.
   }
 }
 

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { ContainerCgroup } from "../cgroup/mod.ts";
 import { RuntimeError } from "../errors.ts";
-import { removeNetworkFromState } from "../network/mod.ts";
+import { netnsNameOf, removeNetworkFromState } from "../network/mod.ts";
 import { FileLock } from "../state/lock.ts";
 import {
   dataDirOf,
@@ -82,9 +82,11 @@ export function releaseName(reservation: Reservation): void {
 export async function reclaimStale(reservation: Reservation): Promise<void> {
   const stale = reservation.stale;
   const name = reservation.name;
-  if (stale?.network) {
-    await removeNetworkFromState(name, reservation.dir, stale.network);
-  }
+  // Without saved network state (the runtime died while preparing it), the
+  // namespace and veth names still follow from the container name.
+  const network = stale?.network ??
+    { mode: "bridge", netns: netnsNameOf(name) };
+  await removeNetworkFromState(name, reservation.dir, network);
   if (stale?.cgroupPaths) {
     await ContainerCgroup.fromPaths(stale.cgroupPaths).remove();
   }
