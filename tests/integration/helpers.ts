@@ -5,6 +5,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { fileURLToPath } from "node:url";
 import { ensureRootfs } from "../../rootfs/usr/src/tscontainer/build.ts";
+import { hostVethNameOf } from "../../src/network/mod.ts";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const MAIN = `${REPO}main.ts`;
@@ -133,8 +134,7 @@ export function findCgroupDirs(name: string): string[] {
 
 /**
  * Asserts that the container `name` left no network namespace, veth, cgroup,
- * mount, state or data directory behind. NOTE: the veth check is global
- * (no `tscv*` link at all), so it assumes no other container runs meanwhile.
+ * mount, state or data directory behind.
  */
 export async function assertNoLeftovers(name: string): Promise<void> {
   const namespaces = await capture("ip", ["netns", "list"]);
@@ -144,12 +144,10 @@ export async function assertNoLeftovers(name: string): Promise<void> {
     ),
     `network namespace tsc-${name} left behind`,
   );
-  const links = await capture("ip", ["-br", "link"]);
-  assertEquals(
-    links.split("\n").filter((line) => line.startsWith("tscv")),
-    [],
-    "veth interfaces left behind",
-  );
+  const links = (await capture("ip", ["-br", "link"])).split("\n")
+    .map((line) => line.split(/[\s@]/)[0]);
+  const veth = hostVethNameOf(name);
+  assert(!links.includes(veth), `veth ${veth} of ${name} left behind`);
   assertEquals(findCgroupDirs(name), [], "cgroup directories left behind");
   const mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
   assert(!mountinfo.includes(`/tscontainer/${name}/`), "mounts left behind");
