@@ -140,6 +140,8 @@ export function readKeyedValue(file: string, key: string): number | undefined {
  * exists and `existOk` is not set.
  */
 export function makeCgroupDir(dir: string, existOk: boolean): boolean {
+  // The shared parent usually exists already: not worth a "failed" log line.
+  if (existOk && controlExists(dir)) return false;
   try {
     step(log, "cgroup mkdir", { dir }, () => Deno.mkdirSync(dir));
     return true;
