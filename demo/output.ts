@@ -53,9 +53,12 @@ export class Output {
     this.line(this.paint("bold", `== ${text}`));
   }
 
-  /** Prints a command that the demo runs on the host. */
+  /**
+   * Prints a command that the demo runs on the host. `program` is printed as
+   * given, so it may be several words such as "deno run main.ts".
+   */
   hostCommand(program: string, args: string[]): void {
-    const text = [program, ...args].map(shellQuote).join(" ");
+    const text = [program, ...args.map(shellQuote)].join(" ");
     this.line(`  ${this.paint("cyan", "$")} ${text}`);
   }
 

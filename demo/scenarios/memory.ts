@@ -3,6 +3,7 @@
  * kernel's OOM killer stops it at the limit. The demo samples the cgroup's
  * memory use meanwhile and draws it against the limit.
  */
+import { basename } from "node:path";
 import {
   memoryUsageFile,
   readMemoryLimit,
@@ -93,14 +94,13 @@ function checkPeak(
 
 function printChart(
   ctx: ScenarioContext,
-  paths: Paths,
+  shell: ContainerSession,
   samples: MemorySample[],
 ) {
+  const file = basename(memoryUsageFile(shell.cgroupPaths()));
   ctx.out.line();
   ctx.out.line(
-    `  ${
-      memoryUsageFile(paths)
-    }, sampled every ${SAMPLE_INTERVAL_MS} ms (${samples.length} samples):`,
+    `  ${file} of ${shell.name}, sampled every ${SAMPLE_INTERVAL_MS} ms (${samples.length} samples):`,
   );
   const width = Math.max(20, Math.min(64, ctx.out.columns - 20));
   const chart = renderMemoryChart(
@@ -133,7 +133,7 @@ async function run(ctx: ScenarioContext): Promise<void> {
     `limit ${LIMIT_MIB} MiB`;
   checkKilled(ctx, paths, hog);
   checkPeak(ctx, paths, hog.samples);
-  printChart(ctx, paths, hog.samples);
+  printChart(ctx, shell, hog.samples);
   await ctx.stopContainer(shell);
 }
 

@@ -39,7 +39,7 @@ async function checkReply(ctx: ScenarioContext, member: Member) {
   const line = reply.stdout[0] ?? "";
   ctx.check(
     reply.code === 0 && line === `${member.hostname}: hello`,
-    `${member.shell.info?.network?.address}:${PORT} answers as ${member.hostname}`,
+    `${member.shell.info?.network?.address}:${PORT} replies as ${member.hostname}`,
     JSON.stringify(line),
   );
   return line;
