@@ -42,6 +42,7 @@ export class ContainerSession {
   private readonly finished: Promise<void>;
   private exitStatus?: Deno.CommandStatus;
   private stdinClosed = false;
+  private stdinBroken = false;
   private execCount = 0;
   /** Resolvers of `waitUntil` calls, called on each new line and on exit. */
   private waiters: (() => void)[] = [];
@@ -154,7 +155,8 @@ export class ContainerSession {
 
   /**
    * Runs `command` in the shell and returns its stdout lines and exit
-   * status. The command must not read stdin, which carries the script.
+   * status. The lines include what background jobs print meanwhile. The
+   * command must not read stdin, which carries the script.
    * @throws {DemoError} when the shell exits or the command times out.
    */
   async exec(command: string, timeoutMs = 10_000): Promise<ExecResult> {
@@ -205,7 +207,7 @@ export class ContainerSession {
     this.out.note(
       `${this.name} still runs after its stdin closed: sending SIGTERM to the runtime (pid ${this.child.pid})`,
     );
-    this.child.kill("SIGTERM");
+    this.terminateRuntime();
     if (await settlesWithin(this.finished, STOP_GRACE_MS)) return this.status!;
 
     this.killContainerInit();
@@ -213,6 +215,15 @@ export class ContainerSession {
     throw new DemoError(
       `${this.name} did not stop: its runtime (pid ${this.child.pid}) still runs`,
     );
+  }
+
+  private terminateRuntime(): void {
+    try {
+      this.child.kill("SIGTERM");
+    } catch (error) {
+      // Deno throws a TypeError when the process has already terminated.
+      if (!(error instanceof TypeError)) throw error;
+    }
   }
 
   /**
@@ -233,11 +244,17 @@ export class ContainerSession {
     this.out.note(
       `${this.name} ignores SIGTERM: sending SIGKILL to its PID 1 (host pid ${pid})`,
     );
-    Deno.kill(pid, "SIGKILL");
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch (error) {
+      // ESRCH: PID 1 exited after the check.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
 
   private async closeStdin(): Promise<void> {
-    if (this.stdinClosed) return;
+    // A failed write has already errored the stream, so close would throw.
+    if (this.stdinClosed || this.stdinBroken) return;
     this.stdinClosed = true;
     try {
       await this.writer.close();
@@ -252,6 +269,7 @@ export class ContainerSession {
       await this.writer.write(new TextEncoder().encode(text));
     } catch (error) {
       if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      this.stdinBroken = true;
       throw new DemoError(`cannot send to ${this.name}: its shell has exited`);
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Two containers at once: both run the echo server on the same port, each
- * replies with its own hostname, and neither sees the other's processes.
+ * replies with its own hostname, and neither container's ps lists the other's
+ * processes.
  */
 import { echoToContainer } from "../host.ts";
 import type { Scenario, ScenarioContext } from "../runner.ts";
