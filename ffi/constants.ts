@@ -34,6 +34,7 @@ export const O_RDONLY = 0x0;
 export const O_WRONLY = 0x1;
 export const O_RDWR = 0x2;
 export const O_CREAT = 0x40;
+export const O_NONBLOCK = 0x800;
 export const O_NOFOLLOW = 0x20000;
 export const O_DIRECTORY = 0x10000;
 export const O_CLOEXEC = 0x80000;
@@ -81,7 +82,15 @@ const FLAG_NAMES: Record<string, Record<string, number>> = {
     MS_STRICTATIME,
   },
   umount: { MNT_DETACH },
-  open: { O_WRONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_DIRECTORY, O_CLOEXEC },
+  open: {
+    O_WRONLY,
+    O_RDWR,
+    O_CREAT,
+    O_NONBLOCK,
+    O_NOFOLLOW,
+    O_DIRECTORY,
+    O_CLOEXEC,
+  },
   flock: { LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN },
 };
 

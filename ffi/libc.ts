@@ -43,6 +43,7 @@ const SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" }, // ssize_t (int, const void *, size_t)
   flock: { parameters: ["i32", "i32"], result: "i32" }, // int (int fd, int operation)
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" }, // int (const char *, mode_t, dev_t)
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" }, // int (const char *, mode_t)
   // int prctl(int option, unsigned long arg2, arg3, arg4, arg5)
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -107,6 +108,7 @@ export interface Libc {
   write(fd: number, data: Uint8Array<ArrayBuffer>, path?: string): number;
   flock(fd: number, operation: number, path?: string): void;
   mknod(path: string, mode: number, major: number, minor: number): void;
+  mkfifo(path: string, mode: number): void;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent thread exits. */
   setParentDeathSignal(signal: number): void;
 }
@@ -244,6 +246,10 @@ export const libc: Libc = {
       makedev(major, minor),
     );
     check(result, "mknod", { path, device: `${major}:${minor}` });
+  },
+
+  mkfifo(path, mode) {
+    check(lib().mkfifo(cString(path), mode), "mkfifo", { path });
   },
 
   setParentDeathSignal(signal) {

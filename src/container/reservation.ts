@@ -93,4 +93,14 @@ export async function reclaimStale(reservation: Reservation): Promise<void> {
   await Deno.remove(dataDirOf(name), { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
+  clearStateDir(reservation.dir);
+}
+
+/** Removes every file of a stale state directory but the held lock. */
+function clearStateDir(dir: string): void {
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.name !== "lock") {
+      Deno.removeSync(join(dir, entry.name), { recursive: true });
+    }
+  }
 }

@@ -18,6 +18,7 @@ import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
 import { reclaimStale, releaseName, reserveName } from "./reservation.ts";
 import type { Reservation } from "./reservation.ts";
 import type { RunConfig } from "./run_config.ts";
+import { createInitChannel, sendInitConfig } from "./init_channel.ts";
 import { SignalRelay } from "./signals.ts";
 import { spawnInit } from "./spawn_init.ts";
 import { Teardown } from "./teardown.ts";
@@ -71,11 +72,11 @@ function initialState(config: RunConfig): ContainerState {
   };
 }
 
-/** Prepares the host side, registering an undo action after each step. */
-async function prepareContainer(
+/** Reserves the container's name, reclaiming what a dead runtime left. */
+async function reserveContainer(
   config: RunConfig,
   teardown: Teardown,
-): Promise<PreparedContainer> {
+): Promise<Reservation> {
   const { name } = config;
   const reservation = step(
     log,
@@ -92,6 +93,16 @@ async function prepareContainer(
       () => reclaimStale(reservation),
     );
   }
+  return reservation;
+}
+
+/** Prepares the host side, registering an undo action after each step. */
+async function prepareHost(
+  config: RunConfig,
+  reservation: Reservation,
+  teardown: Teardown,
+): Promise<PreparedContainer> {
+  const { name } = config;
   const state = initialState(config);
   const overlay = config.overlay
     ? step(
@@ -202,6 +213,27 @@ function finishContainer(
 }
 
 /**
+ * Starts the init stage early, so that Deno boots there while the runtime
+ * prepares the cgroups and the network, and registers its removal.
+ */
+function startInit(
+  reservation: Reservation,
+  teardown: Teardown,
+): { child: Deno.ChildProcess; channel: string; exited: () => boolean } {
+  const channel = step(
+    log,
+    "create init channel",
+    {},
+    () => createInitChannel(reservation.dir),
+  );
+  const child = spawnInit(log, channel);
+  let exited = false;
+  child.status.then(() => exited = true);
+  teardown.add("stop init stage", () => stopInit(child));
+  return { child, channel, exited: () => exited };
+}
+
+/**
  * Runs a container to completion and returns its exit status: the command's
  * own, 128+N when a signal N killed it, 126 or 127 when it could not be
  * executed. Everything it set up is removed before it returns or throws.
@@ -212,9 +244,15 @@ export async function runContainer(config: RunConfig): Promise<number> {
   const teardown = new Teardown(log);
   const relay = new SignalRelay(log);
   try {
-    const prepared = await prepareContainer(config, teardown);
-    const child = spawnInit(log, prepared.init);
-    teardown.add("stop init stage", () => stopInit(child));
+    const reservation = await reserveContainer(config, teardown);
+    const { child, channel, exited } = startInit(reservation, teardown);
+    const prepared = await prepareHost(config, reservation, teardown);
+    await stepAsync(
+      log,
+      "send init configuration",
+      { channel },
+      () => sendInitConfig(channel, prepared.init, exited),
+    );
     relay.attach(child);
     prepared.state.pid = child.pid;
     writeStateFile(prepared.reservation.dir, prepared.state);

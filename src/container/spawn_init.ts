@@ -14,8 +14,7 @@ import {
   Logger,
   step,
 } from "../log.ts";
-import { INIT_CONFIG_ENV } from "../init/config.ts";
-import type { InitConfig } from "../init/config.ts";
+import { INIT_CHANNEL_ENV } from "../init/config.ts";
 
 /** The CLI entry point, which dispatches the `init` command. */
 const MAIN_MODULE = new URL("../../main.ts", import.meta.url);
@@ -40,9 +39,9 @@ export function initInvocation(
   return { program: Deno.execPath(), args };
 }
 
-function initEnvironment(config: InitConfig): Record<string, string> {
+function initEnvironment(channel: string): Record<string, string> {
   return {
-    [INIT_CONFIG_ENV]: JSON.stringify(config),
+    [INIT_CHANNEL_ENV]: channel,
     [LOG_LEVEL_ENV]: getLogLevel(),
     [LOG_ORIGIN_ENV]: String(getLogOrigin()),
     DENO_NO_UPDATE_CHECK: "1",
@@ -50,7 +49,8 @@ function initEnvironment(config: InitConfig): Record<string, string> {
 }
 
 /**
- * Spawns the init stage in a new PID namespace and returns its process.
+ * Spawns the init stage in a new PID namespace and returns its process. It
+ * boots and then waits for its configuration on the FIFO `channel`.
  *
  * NOTE: unshare(CLONE_NEWPID) changes only the calling thread's namespace
  * for its future children. The spawn below runs on this same thread, so the
@@ -60,7 +60,7 @@ function initEnvironment(config: InitConfig): Record<string, string> {
  */
 export function spawnInit(
   log: Logger,
-  config: InitConfig,
+  channel: string,
   sys: Libc = libc,
 ): Deno.ChildProcess {
   const hostPidNs = step(
@@ -85,7 +85,7 @@ export function spawnInit(
         () =>
           new Deno.Command(program, {
             args,
-            env: initEnvironment(config),
+            env: initEnvironment(channel),
             stdin: "inherit",
             stdout: "inherit",
             stderr: "inherit",

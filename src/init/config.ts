@@ -1,7 +1,7 @@
 /** The configuration the runtime hands to the init stage. */
 
-/** Environment variable that carries the JSON-encoded `InitConfig`. */
-export const INIT_CONFIG_ENV = "TSC_INIT_CONFIG";
+/** Environment variable that names the FIFO carrying the JSON `InitConfig`. */
+export const INIT_CHANNEL_ENV = "TSC_INIT_CHANNEL";
 
 /** Overlay directories that give the container a private, writable root. */
 export interface OverlayDirs {

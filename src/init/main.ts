@@ -27,7 +27,7 @@ import {
   setLogOrigin,
   step,
 } from "../log.ts";
-import { INIT_CONFIG_ENV } from "./config.ts";
+import { INIT_CHANNEL_ENV } from "./config.ts";
 import type { InitConfig, InitFailure } from "./config.ts";
 import { execCommand, resolveCommand } from "./exec.ts";
 import {
@@ -55,10 +55,11 @@ function configureLogging(): void {
   if (Number.isFinite(origin) && origin > 0) setLogOrigin(origin);
 }
 
+/** Blocks until the runtime has written the configuration to the FIFO. */
 function readConfig(): InitConfig {
-  const text = Deno.env.get(INIT_CONFIG_ENV);
-  if (!text) throw new Error(`the init stage needs ${INIT_CONFIG_ENV}`);
-  return JSON.parse(text);
+  const channel = Deno.env.get(INIT_CHANNEL_ENV);
+  if (!channel) throw new Error(`the init stage needs ${INIT_CHANNEL_ENV}`);
+  return JSON.parse(Deno.readTextFileSync(channel));
 }
 
 function joinNetworkNamespace(sys: Libc, path: string): void {
@@ -92,15 +93,8 @@ function mountRoot(sys: Libc, config: InitConfig): string {
   return config.rootfs;
 }
 
-/** Runs every setup step in order and returns the path to execute. */
+/** Runs every setup step in order, then executes the command. */
 function setupContainer(sys: Libc, config: InitConfig): never {
-  // The runtime may die without tearing down: take the container with it.
-  step(
-    log,
-    "set parent death signal",
-    {},
-    () => sys.setParentDeathSignal(SIGKILL),
-  );
   // Joined before /sys is mounted, so sysfs shows the container's devices.
   step(
     log,
@@ -191,7 +185,14 @@ export function runInit(sys: Libc = libc): never {
   configureLogging();
   let errorFd = -1;
   try {
-    const config = readConfig();
+    // The runtime may die without tearing down: take the container with it.
+    step(
+      log,
+      "set parent death signal",
+      {},
+      () => sys.setParentDeathSignal(SIGKILL),
+    );
+    const config = step(log, "read configuration", {}, readConfig);
     errorFd = openErrorFile(sys, config.errorFile);
     return setupContainer(sys, config);
   } catch (error) {

@@ -37,6 +37,7 @@ function recordingLibc(calls: Call[]): Libc {
     write: () => 1,
     flock: record("flock"),
     mknod: record("mknod"),
+    mkfifo: record("mkfifo"),
     setParentDeathSignal: record("setParentDeathSignal"),
   };
 }
