@@ -4,11 +4,40 @@
  */
 import { readPidsLimit, readPidsRejections } from "../cgroup.ts";
 import type { Scenario, ScenarioContext } from "../runner.ts";
+import type { ContainerSession } from "../session.ts";
 
 const LIMIT = 20;
 const REQUEST = 40;
 /** The shell (PID 1) and spawner itself count against the limit too. */
 const OTHER_PROCESSES = 2;
+
+/** Runs spawner and returns how many processes it started. */
+async function checkSpawner(
+  ctx: ScenarioContext,
+  shell: ContainerSession,
+): Promise<number | undefined> {
+  const spawner = await shell.exec(`spawner ${REQUEST} 1`);
+  const started = spawner.stdout.join("\n").match(/started (\d+) of/);
+  const count = started ? Number(started[1]) : undefined;
+  ctx.check(
+    spawner.status === 1,
+    "spawner exits 1 because a fork failed",
+    `exit status ${spawner.status}`,
+  );
+  const room = LIMIT - OTHER_PROCESSES;
+  ctx.check(
+    count !== undefined && count <= room,
+    `at most ${room} of its ${REQUEST} children started`,
+    `started ${count ?? "?"} of ${REQUEST}`,
+  );
+  const rejections = readPidsRejections(shell.cgroupPaths());
+  ctx.check(
+    rejections >= 1,
+    "the cgroup counts forks rejected at the limit",
+    `pids.events max ${rejections}`,
+  );
+  return count;
+}
 
 async function run(ctx: ScenarioContext): Promise<void> {
   const shell = await ctx.startContainer({
@@ -16,32 +45,17 @@ async function run(ctx: ScenarioContext): Promise<void> {
     hostname: "demo-pids",
     runArgs: ["--pids-limit", String(LIMIT)],
   });
-  const paths = shell.cgroupPaths();
-  const limit = readPidsLimit(paths);
+  const limit = readPidsLimit(shell.cgroupPaths());
   ctx.check(
     limit === LIMIT,
     `the cgroup's pids limit is ${LIMIT}`,
     `${limit ?? "max"}`,
   );
 
-  const spawner = await shell.exec(`spawner ${REQUEST} 1`);
-  const started = spawner.stdout.join("\n").match(/started (\d+) of/);
-  const count = started ? Number(started[1]) : REQUEST;
-  ctx.check(
-    spawner.status === 1 && count <= LIMIT - OTHER_PROCESSES,
-    `fork failed before ${REQUEST} processes, with at most ${
-      LIMIT - OTHER_PROCESSES
-    } started`,
-    `exit status ${spawner.status}, started ${
-      started ? count : "?"
-    } of ${REQUEST}`,
-  );
-  const rejections = readPidsRejections(paths);
-  ctx.check(
-    rejections >= 1,
-    "the cgroup counts forks rejected at the limit",
-    `pids.events max ${rejections}`,
-  );
+  const count = await checkSpawner(ctx, shell);
+  ctx.figure = `fork failed after ${
+    count ?? "?"
+  } of ${REQUEST} processes, limit ${LIMIT}`;
 
   const after = await shell.exec("ps");
   ctx.check(
@@ -51,8 +65,6 @@ async function run(ctx: ScenarioContext): Promise<void> {
       after.stdout.length - 1
     } processes`,
   );
-  ctx.figure =
-    `fork failed after ${count} of ${REQUEST} processes, limit ${LIMIT}`;
   await ctx.stopContainer(shell);
 }
 
