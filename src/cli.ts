@@ -139,7 +139,7 @@ function rmCommand(result: CommandResult): Command {
     });
 }
 
-/** Where a command's action stores the exit status. */
+/** The exit status that a command's action sets. */
 export interface CommandResult {
   status: number;
 }

@@ -77,7 +77,7 @@ export function releaseName(reservation: Reservation): void {
 
 /**
  * Removes what a runtime that died left behind: its network namespace and
- * veth, its cgroups and its overlay data. The caller holds the reservation.
+ * veth, its cgroups and its overlay data. The caller owns the reservation.
  */
 export async function reclaimStale(reservation: Reservation): Promise<void> {
   const stale = reservation.stale;

@@ -25,7 +25,7 @@ import { Teardown } from "./teardown.ts";
 
 const log = new Logger("runtime");
 
-/** What the runtime set up on the host before starting the init stage. */
+/** Host-side resources the runtime set up for the init stage. */
 interface PreparedContainer {
   reservation: Reservation;
   cgroup: ContainerCgroup;

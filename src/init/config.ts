@@ -33,7 +33,7 @@ export interface InitConfig {
   errorFile: string;
 }
 
-/** What the init stage writes to `errorFile` when setup fails. */
+/** A setup failure, as the init stage records it in `errorFile`. */
 export interface InitFailure {
   message: string;
   hint?: string;

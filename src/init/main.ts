@@ -93,8 +93,8 @@ function mountRoot(sys: Libc, config: InitConfig): string {
   return config.rootfs;
 }
 
-/** Runs every setup step in order, then executes the command. */
-function setupContainer(sys: Libc, config: InitConfig): never {
+/** Joins the network namespace and creates the other namespaces. */
+function enterNamespaces(sys: Libc, config: InitConfig): void {
   // Joined before /sys is mounted, so sysfs shows the container's devices.
   step(
     log,
@@ -108,6 +108,16 @@ function setupContainer(sys: Libc, config: InitConfig): never {
     { flags: "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC" },
     () => sys.unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC),
   );
+  step(
+    log,
+    "set hostname",
+    { hostname: config.hostname },
+    () => sys.sethostname(config.hostname),
+  );
+}
+
+/** Builds the new root while host paths are still reachable, and returns it. */
+function prepareRoot(sys: Libc, config: InitConfig): string {
   // Before any other mount, or mounts could propagate to the host.
   step(log, "make / private", {}, () => makeRootPrivate(sys));
   const root = step(
@@ -116,8 +126,8 @@ function setupContainer(sys: Libc, config: InitConfig): never {
     { rootfs: config.rootfs },
     () => mountRoot(sys, config),
   );
-  if (config.hostsFile) {
-    const hostsFile = config.hostsFile;
+  const hostsFile = config.hostsFile;
+  if (hostsFile) {
     step(
       log,
       "bind /etc/hosts",
@@ -125,29 +135,38 @@ function setupContainer(sys: Libc, config: InitConfig): never {
       () => bindHostsFile(sys, root, hostsFile),
     );
   }
-  step(
-    log,
-    "set hostname",
-    { hostname: config.hostname },
-    () => sys.sethostname(config.hostname),
-  );
-  const cgroupFds = step(log, "open cgroup.procs", {
-    count: config.cgroupProcs.length,
-  }, () => openCgroupProcs(sys, config.cgroupProcs));
-  step(log, "pivot_root", { root }, () => pivotIntoRootfs(sys, root));
+  return root;
+}
+
+/** Mounts /proc, /sys and /dev inside the new root, after pivot_root. */
+function mountKernelFilesystems(sys: Libc): void {
   step(log, "mount /proc", {}, () => mountProc(sys));
   step(log, "mount /sys", { options: "ro" }, () => mountSys(sys));
   step(log, "mount /dev", {}, () => mountDev(sys));
   step(log, "mount /dev/pts", {}, () => mountDevPts(sys));
   step(log, "mount /dev/shm", {}, () => mountDevShm(sys));
   step(log, "mount /dev/mqueue", {}, () => mountMqueue(sys));
+}
+
+/** Runs every setup step in order, then executes the command. */
+function setupContainer(sys: Libc, config: InitConfig): never {
+  enterNamespaces(sys, config);
+  const root = prepareRoot(sys, config);
+  const cgroupFds = step(log, "open cgroup.procs", {
+    count: config.cgroupProcs.length,
+  }, () => openCgroupProcs(sys, config.cgroupProcs));
+
+  step(log, "pivot_root", { root }, () => pivotIntoRootfs(sys, root));
+  mountKernelFilesystems(sys);
   step(log, "chdir", { path: config.workdir }, () => sys.chdir(config.workdir));
+  const command = config.command[0];
   const path = step(
     log,
     "resolve command",
-    { command: config.command[0] },
-    () => resolveCommand(config.command[0], config.env),
+    { command },
+    () => resolveCommand(command, config.env),
   );
+
   // Last before execve: memory is charged only from the moment of joining,
   // so the init stage's own memory stays outside a small limit.
   step(

@@ -16,7 +16,7 @@ import {
 
 type Call = [string, ...unknown[]];
 
-/** A Libc whose calls are recorded instead of made. */
+/** Returns a Libc that records its calls instead of making them. */
 function recordingLibc(calls: Call[]): Libc {
   const record = (name: string) => (...args: unknown[]) => {
     calls.push([name, ...args]);
