@@ -5,6 +5,7 @@
  */
 import type { ContainerRecord } from "./leftovers.ts";
 import type { Output } from "./output.ts";
+import { DemoError } from "./runtime.ts";
 import type { RuntimeCommand } from "./runtime.ts";
 import { ContainerSession } from "./session.ts";
 import type { SessionOptions } from "./session.ts";
@@ -84,13 +85,19 @@ export class ScenarioContext {
     return session;
   }
 
-  /** Stops a container and prints its exit status. */
-  async stopContainer(session: ContainerSession): Promise<number> {
+  /**
+   * Stops a container and checks that the runtime exited with status 0: the
+   * shell's status, which is that of the last command the demo sent. A
+   * failed teardown step does not change it, so the cleanup scenario looks
+   * for leftovers on the host instead.
+   */
+  async stopContainer(session: ContainerSession): Promise<void> {
     const status = await session.stop();
-    this.out.line(
-      `  ${session.name} exited with status ${status.code}`,
+    this.check(
+      status.code === 0,
+      `${session.name} ends with status 0`,
+      `status ${status.code}`,
     );
-    return status.code;
   }
 
   /** Stops the containers still running, such as after a failed step. */
@@ -102,7 +109,9 @@ export class ScenarioContext {
 
   /** Records an error that ended the scenario early. */
   abort(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    // A DemoError carries a one-line reason. Anything else is a bug in the
+    // demo, so its class name is kept.
+    const message = error instanceof DemoError ? error.message : String(error);
     this.failures.push(message);
     this.out.check(false, "stopped early", message);
   }
