@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { NAME_PREFIX } from "./context.ts";
 import { cgroupMounts } from "./procfs.ts";
 import { progress } from "./progress.ts";
-import { run, stopAllChildren, tail, tryCapture } from "./process.ts";
+import {
+  run,
+  stopAllChildren,
+  stopSpawning,
+  tail,
+  tryCapture,
+} from "./process.ts";
 
 const TSC_STATE_DIR = "/run/tscontainer";
 const TSC_DATA_DIR = "/var/lib/tscontainer";
@@ -86,7 +92,7 @@ export class Cleanup {
   }
 
   async #attempt(what: string, argv: string[]): Promise<boolean> {
-    const result = await run(argv);
+    const result = await run(argv, { cleanup: true });
     if (result.code === 0) return true;
     this.#report.failures.push(`${what}: ${tail(result.stderr)}`);
     return false;
@@ -94,7 +100,8 @@ export class Cleanup {
 
   async #removeRuncContainers(runc: string | undefined): Promise<void> {
     if (!runc || this.runcIds.size === 0) return;
-    const listed = await tryCapture([runc, "list", "-q"]) ?? "";
+    const listed = await tryCapture([runc, "list", "-q"], { cleanup: true }) ??
+      "";
     for (const id of listed.split("\n").filter((line) => isOwnName(line))) {
       if (
         await this.#attempt(`runc delete ${id}`, [
@@ -118,7 +125,7 @@ export class Cleanup {
       "-a",
       "--format",
       "{{.Names}}",
-    ]) ?? "";
+    ], { cleanup: true }) ?? "";
     for (const name of listed.split("\n").filter((line) => isOwnName(line))) {
       const argv = [
         podman,
@@ -137,7 +144,8 @@ export class Cleanup {
 
   /** Removes what tscontainer should have removed itself, as a leak. */
   async #removeTscLeftovers(): Promise<void> {
-    const namespaces = await tryCapture(["ip", "netns", "list"]) ?? "";
+    const namespaces =
+      await tryCapture(["ip", "netns", "list"], { cleanup: true }) ?? "";
     for (const line of namespaces.split("\n")) {
       const netns = line.split(" ")[0];
       const leaked = netns.startsWith(`tsc-${NAME_PREFIX}-`);
@@ -178,12 +186,14 @@ export class Cleanup {
   }
 
   /**
-   * Stops the bench's children and removes everything of this run. Never
-   * throws: failures are listed in the returned report.
+   * Stops the bench's children, lets no new one start except cleanup
+   * commands, and removes everything of this run. Never throws: failures
+   * are listed in the returned report.
    */
   async run(
     tools: { runc?: string; podman?: string },
   ): Promise<CleanupReport> {
+    stopSpawning();
     const stopped = await stopAllChildren();
     if (stopped > 0) this.#report.removed.push(`${stopped} running processes`);
     const steps: [string, () => Promise<void> | void][] = [

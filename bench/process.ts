@@ -26,12 +26,42 @@ export interface RunResult {
 }
 
 const running = new Set<Deno.ChildProcess>();
+let stopping = false;
 
-/** Spawns `argv` and registers the child until it exits. */
+/** Options of `spawn`, `run`, `capture` and `tryCapture`. */
+export interface SpawnOptions {
+  stdout?: "piped" | "null";
+  stderr?: "piped" | "null";
+  /** Marks a cleanup command, which may still start after `stopSpawning`. */
+  cleanup?: boolean;
+}
+
+/** Raised by `spawn` once the bench is stopping, so no benchmark goes on. */
+export class BenchStoppingError extends Error {
+  override name = "BenchStoppingError";
+}
+
+/**
+ * Makes every later `spawn` throw, except for cleanup commands, so that a
+ * benchmark still running after Ctrl-C starts no new container.
+ */
+export function stopSpawning(): void {
+  stopping = true;
+}
+
+/**
+ * Spawns `argv` and registers the child until it exits.
+ * @throws {BenchStoppingError} after `stopSpawning`, unless `cleanup` is set.
+ */
 export function spawn(
   argv: string[],
-  options: { stdout?: "piped" | "null"; stderr?: "piped" | "null" } = {},
+  options: SpawnOptions = {},
 ): Deno.ChildProcess {
+  if (stopping && !options.cleanup) {
+    throw new BenchStoppingError(
+      `the bench is stopping: ${argv[0]} not started`,
+    );
+  }
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     stdin: "null",
@@ -47,10 +77,10 @@ export function spawn(
 /** Runs `argv` to completion, capturing its output and timing it. */
 export async function run(
   argv: string[],
-  options: { stdout?: "piped" | "null" } = {},
+  options: SpawnOptions = {},
 ): Promise<RunResult> {
   const started = performance.now();
-  const child = spawn(argv, { stdout: options.stdout ?? "piped" });
+  const child = spawn(argv, { ...options, stderr: "piped" });
   const output = await child.output();
   const ms = performance.now() - started;
   return {
@@ -76,8 +106,11 @@ export function tail(text: string, lines = 3): string {
  * Runs `argv` and returns its standard output.
  * @throws {CommandError} when it exits with a non-zero status.
  */
-export async function capture(argv: string[]): Promise<string> {
-  const result = await run(argv);
+export async function capture(
+  argv: string[],
+  options: SpawnOptions = {},
+): Promise<string> {
+  const result = await run(argv, { ...options, stdout: "piped" });
   if (result.code !== 0) {
     throw new CommandError(
       `${argv.join(" ")} failed with exit status ${result.code}: ${
@@ -89,9 +122,12 @@ export async function capture(argv: string[]): Promise<string> {
 }
 
 /** Runs `argv` and returns its output, or undefined when it fails. */
-export async function tryCapture(argv: string[]): Promise<string | undefined> {
+export async function tryCapture(
+  argv: string[],
+  options: SpawnOptions = {},
+): Promise<string | undefined> {
   try {
-    return await capture(argv);
+    return await capture(argv, options);
   } catch (error) {
     if (
       error instanceof CommandError || error instanceof Deno.errors.NotFound

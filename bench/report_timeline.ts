@@ -169,7 +169,9 @@ export function renderTimeline(
   const parts: string[] = [];
   if (results && results.length > 0) {
     parts.push(
-      "Phases between the log's landmarks (medians of each phase; they need not add up to the median wall time):",
+      "Phases between the log's landmarks. Each cell is the median of that phase, so the " +
+        "rows need not add up to the median wall time, and the runtime's setup overlaps the " +
+        "init stage's rows when the runtime starts the init stage before it prepares the host:",
       "",
       renderPhases(results),
     );

@@ -29,53 +29,78 @@ export interface TimelineResult {
   failures: string[];
 }
 
-/** The phases, each ending where the next begins. */
+/**
+ * Phases of a start, in the order the report lists them. The runtime's
+ * setup and the init stage's rows overlap when the runtime starts the init
+ * stage before it prepares the host.
+ */
 const PHASES = [
   "runtime start-up: Deno, module loading, argument parsing",
-  "host preparation, up to the spawn of the init stage",
-  "init stage start-up: Deno and module loading",
-  "init stage setup, up to execve",
-  "the command runs (/bin/true) and the init stage's exit is seen",
+  "runtime setup, from its first step to its last step before execve",
+  "init stage start-up: Deno and module loading, from its spawn to its first step",
+  "init stage setup, from its first step to execve",
+  "the command runs (/bin/true) and the runtime sees its exit",
   "teardown",
   "outside the log: process start before the log origin, exit after the last line",
+  "from the runtime's log origin to execve",
 ] as const;
 
 function atOf(lines: LogLine[], key: string): number | undefined {
   return lines.find((line) => stepKey(line) === key)?.atMs;
 }
 
-function firstStart(lines: LogLine[], inInit: boolean): number | undefined {
-  const starts = lines
-    .filter((line) => (line.component === "init") === inInit)
-    .filter((line) => line.tookMs !== undefined)
-    .map((line) => line.atMs - line.tookMs!);
+function stepsIn(lines: LogLine[], inInit: boolean): LogLine[] {
+  return lines.filter((line) =>
+    (line.component === "init") === inInit && line.tookMs !== undefined
+  );
+}
+
+function firstStart(steps: LogLine[]): number | undefined {
+  const starts = steps.map((line) => line.atMs - line.tookMs!);
   return starts.length > 0 ? Math.min(...starts) : undefined;
 }
 
 /**
- * Splits one start's wall time at its landmarks: the first runtime step,
- * the spawn of the init stage, the first init step, execve, the container's
- * exit and the last line. Returns undefined when a landmark is missing.
+ * Measures one start's phases (see PHASES) from its landmarks: the first
+ * and last runtime steps, the spawn of the init stage, the first init step,
+ * execve, the container's exit and the last line. Returns undefined when a
+ * landmark is missing.
  */
 export function phasesOf(
   lines: LogLine[],
   wallMs: number,
 ): number[] | undefined {
-  const marks = [
-    0,
-    firstStart(lines, false),
-    atOf(lines, "runtime: spawn init"),
-    firstStart(lines, true),
-    atOf(lines, "init: execve"),
-    atOf(lines, "runtime: container exited"),
-    Math.max(...lines.map((line) => line.atMs)),
-    wallMs,
-  ];
-  if (marks.some((mark) => mark === undefined || !Number.isFinite(mark))) {
+  const runtimeSteps = stepsIn(lines, false);
+  const execve = atOf(lines, "init: execve");
+  const beforeExecve = runtimeSteps
+    .filter((line) => execve !== undefined && line.atMs <= execve)
+    .map((line) => line.atMs);
+  const marks = {
+    runtimeStart: firstStart(runtimeSteps),
+    runtimeReady: beforeExecve.length > 0
+      ? Math.max(...beforeExecve)
+      : undefined,
+    spawned: atOf(lines, "runtime: spawn init"),
+    initStart: firstStart(stepsIn(lines, true)),
+    execve,
+    exited: atOf(lines, "runtime: container exited"),
+    last: Math.max(...lines.map((line) => line.atMs)),
+  };
+  const times = Object.values(marks);
+  if (times.some((time) => time === undefined || !Number.isFinite(time))) {
     return undefined;
   }
-  const times = marks as number[];
-  return times.slice(1).map((mark, index) => mark - times[index]);
+  const at = marks as Record<keyof typeof marks, number>;
+  return [
+    at.runtimeStart,
+    at.runtimeReady - at.runtimeStart,
+    at.initStart - at.spawned,
+    at.execve - at.initStart,
+    at.exited - at.execve,
+    at.last - at.exited,
+    wallMs - at.last,
+    at.execve,
+  ];
 }
 
 function argvFor(context: BenchContext, mode: NetworkMode): string[] {

@@ -57,26 +57,50 @@ interface StartStep {
   depth: number;
 }
 
+interface TimedLine {
+  key: string;
+  component: string;
+  index: number;
+  inInit: boolean;
+  start: number;
+  end: number;
+}
+
+/**
+ * Returns true when `outer` encloses `inner`. The step helper logs a step's
+ * line when the step ends, so an enclosing step runs in the same process,
+ * belongs to another component (a `runtime:` step around `cgroup:` steps),
+ * logs its line after the inner one with no line of its own component in
+ * between, and starts no later. The 0.05 ms allows for timestamps rounded
+ * to 0.1 ms.
+ */
+function encloses(outer: TimedLine, inner: TimedLine, all: TimedLine[]) {
+  const between = all.slice(inner.index + 1, outer.index);
+  return outer.inInit === inner.inInit &&
+    outer.component !== inner.component &&
+    outer.index > inner.index &&
+    outer.start <= inner.start + 0.05 &&
+    !between.some((line) => line.component === outer.component);
+}
+
 /**
  * Turns one start's lines into steps in order of their start. A step's
  * depth is the number of other steps that enclose it, such as
  * `cgroup mkdir` inside `create cgroup`.
  */
 export function stepsOf(lines: LogLine[]): StartStep[] {
-  const timed = lines.filter((line) => line.tookMs !== undefined)
+  const timed: TimedLine[] = lines.filter((line) => line.tookMs !== undefined)
     .map((line, index) => ({
       key: stepKey(line),
+      component: line.component,
       index,
+      inInit: line.component === "init",
       start: line.atMs - line.tookMs!,
       end: line.atMs,
     }));
   const steps = new Map<string, StartStep>();
   for (const step of timed) {
-    // An enclosing step logs its line after the inner one and started no
-    // later; the 0.05 ms allows for timestamps rounded to 0.1 ms.
-    const depth = timed.filter((other) =>
-      other.index > step.index && other.start <= step.start + 0.05
-    ).length;
+    const depth = timed.filter((other) => encloses(other, step, timed)).length;
     const known = steps.get(step.key);
     if (known) {
       known.tookMs += step.end - step.start;
@@ -131,5 +155,11 @@ export function summarizeSteps(starts: LogLine[][]): StepSummary[] {
       seen: list.length,
     };
   });
-  return summaries.sort((a, b) => a.medianStartMs - b.medianStartMs);
+  // Starts within 0.15 ms count as equal after rounding, so that an
+  // enclosing step comes before the first step inside it.
+  return summaries.sort((a, b) =>
+    Math.abs(a.medianStartMs - b.medianStartMs) < 0.15
+      ? a.depth - b.depth
+      : a.medianStartMs - b.medianStartMs
+  );
 }
