@@ -64,6 +64,11 @@ export function startCli(
   return { pid: child.pid, result };
 }
 
+/** Starts `tscontainer run --name NAME --rootfs ROOTFS ARGS...`. */
+export function startContainer(name: string, args: string[]): CliProcess {
+  return startCli(["run", "--name", name, "--rootfs", ROOTFS, ...args]);
+}
+
 /** Runs `tscontainer ARGS...` through main.ts and collects its output. */
 export function runCli(
   args: string[],
@@ -154,6 +159,20 @@ export async function assertNoLeftovers(name: string): Promise<void> {
   assert(!mountinfo.includes(`/netns/tsc-${name}`), "netns mount left behind");
   assert(!exists(`/run/tscontainer/${name}`), "state directory left behind");
   assert(!exists(`/var/lib/tscontainer/${name}`), "data directory left behind");
+}
+
+/**
+ * Lists the host's mount points, leaving out network namespace files and
+ * podman's storage, which other containers on the machine may add meanwhile.
+ */
+export function hostMountPoints(): string[] {
+  return Deno.readTextFileSync("/proc/self/mountinfo").split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((point) =>
+      point !== undefined && !point.startsWith("/run/netns/") &&
+      !point.startsWith("/var/lib/containers/") &&
+      !point.startsWith("/run/containers/")
+    );
 }
 
 /** Runs a container with `args` and checks that it left nothing behind. */

@@ -9,7 +9,7 @@ import {
   prepareRootfs,
   ROOTFS,
   runCli,
-  startCli,
+  startContainer,
   uniqueName,
   waitForContainerPid,
 } from "./helpers.ts";
@@ -38,12 +38,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("sigterm");
-    const run = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
+    const run = startContainer(name, [
       "--network",
       "none",
       "--",
@@ -73,18 +68,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("stale");
-    const run = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
-      "--memory",
-      "32m",
-      "--",
-      "sleep",
-      "60",
-    ]);
+    const run = startContainer(name, ["--memory", "32m", "--", "sleep", "60"]);
     try {
       const containerPid = await waitForContainerPid(name);
 
@@ -111,16 +95,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("reuse");
-    const first = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
-      "--",
-      "sleep",
-      "60",
-    ]);
+    const first = startContainer(name, ["--", "sleep", "60"]);
     try {
       const containerPid = await waitForContainerPid(name);
       Deno.kill(first.pid, "SIGKILL");
@@ -153,12 +128,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("busy");
-    const run = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
+    const run = startContainer(name, [
       "--network",
       "none",
       "--",

@@ -14,10 +14,9 @@ import {
   assertNoLeftovers,
   NOT_ROOT,
   prepareRootfs,
-  ROOTFS,
   runCli,
   runContainer,
-  startCli,
+  startContainer,
   uniqueName,
   waitForContainerPid,
 } from "./helpers.ts";
@@ -76,12 +75,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("t-lim");
-    const run = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
+    const run = startContainer(name, [
       "--network",
       "none",
       "--memory",
@@ -311,12 +305,7 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("t-lim");
-    const run = startCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
+    const run = startContainer(name, [
       "--network",
       "none",
       "--memory",

@@ -5,11 +5,13 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import {
   assertNoLeftovers,
+  hostMountPoints,
   NOT_ROOT,
   prepareRootfs,
   ROOTFS,
   runCli,
   runContainer,
+  startContainer,
   uniqueName,
   waitForContainerPid,
 } from "./helpers.ts";
@@ -120,7 +122,7 @@ Deno.test({
   name: "host mounts and hostname stay unchanged",
   ignore,
   async fn() {
-    const mountsBefore = Deno.readTextFileSync("/proc/self/mountinfo");
+    const mountsBefore = hostMountPoints();
     const hostnameBefore = Deno.hostname();
 
     const result = await runContainer(uniqueName("host-state"), [
@@ -134,7 +136,7 @@ Deno.test({
 
     assertEquals(result.code, 0, result.stderr);
     assertEquals(Deno.hostname(), hostnameBefore);
-    assertEquals(Deno.readTextFileSync("/proc/self/mountinfo"), mountsBefore);
+    assertEquals(hostMountPoints(), mountsBefore);
   },
 });
 
@@ -196,18 +198,8 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("killed");
-    const run = runCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
-      "--network",
-      "none",
-      "--",
-      "sleep",
-      "60",
-    ]);
+    const run =
+      startContainer(name, ["--network", "none", "--", "sleep", "60"]).result;
     try {
       const pid = await waitForContainerPid(name);
       Deno.kill(pid, "SIGKILL");
@@ -327,7 +319,7 @@ Deno.test({
     await prepareRootfs();
     const rootfs = Deno.makeTempDirSync({ prefix: "tsc-symlink-rootfs-" });
     const name = uniqueName("symlink");
-    const mountsBefore = Deno.readTextFileSync("/proc/self/mountinfo");
+    const mountsBefore = hostMountPoints();
     try {
       Deno.mkdirSync(`${rootfs}/bin`);
       Deno.copyFileSync(`${ROOTFS}/bin/busybox`, `${rootfs}/bin/busybox`);
@@ -341,7 +333,7 @@ Deno.test({
         result.stderr,
         /mount target \/proc .* symbolic link to \/etc/,
       );
-      assertEquals(Deno.readTextFileSync("/proc/self/mountinfo"), mountsBefore);
+      assertEquals(hostMountPoints(), mountsBefore);
       await assertNoLeftovers(name);
     } finally {
       Deno.removeSync(rootfs, { recursive: true });
@@ -355,18 +347,8 @@ Deno.test({
   async fn() {
     await prepareRootfs();
     const name = uniqueName("dup");
-    const first = runCli([
-      "run",
-      "--name",
-      name,
-      "--rootfs",
-      ROOTFS,
-      "--network",
-      "none",
-      "--",
-      "sleep",
-      "30",
-    ]);
+    const first =
+      startContainer(name, ["--network", "none", "--", "sleep", "30"]).result;
     try {
       const pid = await waitForContainerPid(name);
 
