@@ -43,8 +43,15 @@ export interface SpawnProbe {
   later: Summary;
 }
 
+/** The first and a later call through the FFI layer, in fresh processes. */
+export interface FfiProbe {
+  first: Summary;
+  second: Summary;
+}
+
 export interface AnatomyResult {
   processes: ContenderResult[];
+  ffi?: FfiProbe;
   netns?: { add: Summary; del: Summary };
   spawn?: SpawnProbe;
   imports: ImportProfile[];
@@ -53,6 +60,7 @@ export interface AnatomyResult {
 }
 
 const SPAWN_PROBE = join(REPO, "bench/spawn_probe.ts");
+const FFI_PROBE = join(REPO, "bench/ffi_probe.ts");
 /** Spawns per spawn-probe process: the first and the later ones. */
 const SPAWNS_PER_PROCESS = 4;
 
@@ -84,12 +92,12 @@ async function probeNetns(
   for (let round = 0; round < runs; round++) {
     const added = await run(["ip", "netns", "add", name]);
     if (added.code !== 0) {
-      throw new Error(`ip netns add ${name}: ${added.stderr.trim()}`);
+      throw new Error(`ip netns add ${name} failed: ${added.stderr.trim()}`);
     }
     add.push(added.ms);
     const deleted = await run(["ip", "netns", "del", name]);
     if (deleted.code !== 0) {
-      throw new Error(`ip netns del ${name}: ${deleted.stderr.trim()}`);
+      throw new Error(`ip netns del ${name} failed: ${deleted.stderr.trim()}`);
     }
     del.push(deleted.ms);
   }
@@ -99,7 +107,7 @@ async function probeNetns(
 /** Runs the spawn probe `runs` times in fresh processes. */
 async function probeSpawns(runs: number): Promise<SpawnProbe> {
   const ip = findProgram("ip");
-  if (!ip) throw new Error("ip is not installed");
+  if (!ip) throw new Error("ip not found in PATH: install iproute2");
   const first: number[] = [];
   const later: number[] = [];
   for (let round = 0; round <= runs; round++) {
@@ -110,6 +118,19 @@ async function probeSpawns(runs: number): Promise<SpawnProbe> {
     later.push(...spawnMs.slice(1));
   }
   return { first: summarize(first), later: summarize(later) };
+}
+
+/** Runs the FFI probe `runs` times in fresh processes, after one untimed run. */
+async function probeFfi(runs: number): Promise<FfiProbe> {
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let round = 0; round <= runs; round++) {
+    const output = JSON.parse(await capture(denoRun(FFI_PROBE)));
+    if (round === 0) continue;
+    first.push(output.firstMs);
+    second.push(output.secondMs);
+  }
+  return { first: summarize(first), second: summarize(second) };
 }
 
 interface ProbeOutput {
@@ -197,6 +218,7 @@ export async function benchAnatomy(
     "spawn probe",
     () => probeSpawns(probeRuns),
   );
+  const ffi = await attempt(errors, "FFI probe", () => probeFfi(probeRuns));
   const netns = await attempt(
     errors,
     "ip netns probe",
@@ -207,5 +229,5 @@ export async function benchAnatomy(
     "cgroup join probe",
     () => probeCgroupJoin(context, probeRuns),
   );
-  return { processes, netns, spawn, imports, cgroup, errors };
+  return { processes, ffi, netns, spawn, imports, cgroup, errors };
 }

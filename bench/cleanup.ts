@@ -162,7 +162,8 @@ export class Cleanup {
     }
     for (const base of [TSC_STATE_DIR, TSC_DATA_DIR]) {
       for (const name of listDir(base).filter(isOwnName)) {
-        this.#report.leaks.push(`directory ${join(base, name)}`);
+        const entries = listDir(join(base, name)).join(", ") || "empty";
+        this.#report.leaks.push(`directory ${join(base, name)} (${entries})`);
         this.#removeSync(join(base, name), true);
       }
     }

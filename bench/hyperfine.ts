@@ -20,6 +20,9 @@ export interface HyperfineRow {
   median: number;
   min: number;
   max: number;
+  /** Mean CPU time in user and kernel mode, the command's children included. */
+  user: number;
+  system: number;
   runs: number;
 }
 
@@ -31,6 +34,8 @@ interface HyperfineJson {
     median: number;
     min: number;
     max: number;
+    user: number;
+    system: number;
     times: number[];
   }[];
 }
@@ -89,6 +94,8 @@ export async function runHyperfine(
     median: entry.median * 1000,
     min: entry.min * 1000,
     max: entry.max * 1000,
+    user: entry.user * 1000,
+    system: entry.system * 1000,
     runs: entry.times.length,
   }));
   return { argv, rows };

@@ -39,6 +39,23 @@ function renderIntro(results: BenchResults): string {
   ].join("\n");
 }
 
+/**
+ * Returns a warning when the 1-minute load average at the start exceeded
+ * half the CPUs, a sign that other work shared the machine with the run.
+ */
+function loadWarning(results: BenchResults): string[] {
+  const load = Number(results.machine.loadAtStart.split(",")[0]);
+  if (!(load > navigator.hardwareConcurrency / 2)) return [];
+  return [
+    "",
+    `Other work ran on the machine during this run (load average ${
+      load.toFixed(2)
+    } ` +
+    `on ${navigator.hardwareConcurrency} CPUs at the start), so the numbers are noisier ` +
+    "than on an idle machine; the interleaving spreads that noise over all runtimes alike.",
+  ];
+}
+
 function renderMachine(results: BenchResults): string {
   const machine = results.machine;
   return [
@@ -60,6 +77,7 @@ function renderMachine(results: BenchResults): string {
       ["tool", "version"],
       machine.tools.map((tool) => [tool.name, tool.version]),
     ),
+    ...loadWarning(results),
   ].join("\n");
 }
 

@@ -75,13 +75,22 @@ export function renderStartup(result: StartupResult, notes: string[]): string {
       "hyperfine cross-check (each command's runs back to back, not interleaved):",
       "",
       markdownTable(
-        ["runtime", "mean ± σ", "median", "min", "max", "runs"],
+        [
+          "runtime",
+          "mean ± σ",
+          "median",
+          "min",
+          "max",
+          "CPU user + system (mean)",
+          "runs",
+        ],
         result.hyperfine.rows.map((row) => [
           row.label,
           `${formatMs(row.mean)} ± ${row.stddev.toFixed(1)}`,
           formatMs(row.median),
           formatMs(row.min),
           formatMs(row.max),
+          `${formatMs(row.user)} + ${formatMs(row.system)}`,
           String(row.runs),
         ]),
       ),

@@ -113,6 +113,19 @@ function renderAnatomy(anatomy: AnatomyResult): string {
         `\`ip netns del\`: median ${formatMs(anatomy.netns.del.median)}.`,
     );
   }
+  if (anatomy.ffi) {
+    parts.push(
+      "",
+      "The first call through `ffi/libc.ts` in a fresh process (it opens libc and binds " +
+        `every symbol), from \`bench/ffi_probe.ts\`: median ${
+          formatMs(anatomy.ffi.first.median)
+        } ` +
+        `(${formatMs(anatomy.ffi.first.min)} – ${
+          formatMs(anatomy.ffi.first.max)
+        }); ` +
+        `the second call: ${formatMs(anatomy.ffi.second.median)}.`,
+    );
+  }
   if (anatomy.spawn) {
     parts.push(
       "",
