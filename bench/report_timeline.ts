@@ -147,17 +147,18 @@ function renderAnatomy(anatomy: AnatomyResult): string {
     const probe = anatomy.cgroup;
     parts.push(
       "",
-      `Joining cgroups: a \`sleep\` process written into a fresh cgroup in each of ${probe.hierarchies.length} hierarchies (${
-        probe.hierarchies.join(", ")
-      }), ` +
-        `after a pause of 200 ms: first write median ${
-          formatMs(probe.firstWrite.median)
-        } ` +
+      `Joining cgroups: a \`sleep\` process was written into a fresh cgroup in each of ${probe.hierarchies.length} hierarchies ` +
+        `(${
+          probe.hierarchies.join(", ")
+        }), each join after a pause of 200 ms. ` +
+        `The first write took a median ${formatMs(probe.firstWrite.median)} ` +
         `(${formatMs(probe.firstWrite.min)} – ${
           formatMs(probe.firstWrite.max)
         }), ` +
-        `each later write median ${formatMs(probe.laterWrites.median)}, ` +
-        `whole join median ${formatMs(probe.join.median)}.`,
+        `each later write ${formatMs(probe.laterWrites.median)}, and the ` +
+        `whole join median ${formatMs(probe.join.median)}. ` +
+        "A migration write-locks the kernel's cgroup_threadgroup_rwsem, which implies " +
+        "synchronize_rcu() unless the hierarchy uses favordynmods (Linux commit 6a010a49b63a).",
     );
   }
   if (anatomy.processes.length > 0) {
@@ -183,8 +184,8 @@ export function renderTimeline(
   if (results && results.length > 0) {
     parts.push(
       "Phases between the log's landmarks. Each cell is the median of that phase, so the " +
-        "rows need not add up to the median wall time, and the runtime's setup overlaps the " +
-        "init stage's rows when the runtime starts the init stage before it prepares the host:",
+        "rows need not add up to the median wall time. The runtime's setup row overlaps the " +
+        "init stage's rows whenever the runtime starts the init stage before it has prepared the host.",
       "",
       renderPhases(results),
     );
