@@ -195,9 +195,13 @@ export class Cleanup {
     tools: { runc?: string; podman?: string },
   ): Promise<CleanupReport> {
     stopSpawning();
-    const stopped = await stopAllChildren();
-    if (stopped > 0) this.#report.removed.push(`${stopped} running processes`);
     const steps: [string, () => Promise<void> | void][] = [
+      ["running processes", async () => {
+        const stopped = await stopAllChildren();
+        if (stopped > 0) {
+          this.#report.removed.push(`${stopped} running processes`);
+        }
+      }],
       ["runc containers", () => this.#removeRuncContainers(tools.runc)],
       ["podman containers", () => this.#removePodmanContainers(tools.podman)],
       ["tscontainer leftovers", () => this.#removeTscLeftovers()],

@@ -68,11 +68,11 @@ interface TimedLine {
 
 /**
  * Returns true when `outer` encloses `inner`. The step helper logs a step's
- * line when the step ends, so an enclosing step runs in the same process,
- * belongs to another component (a `runtime:` step around `cgroup:` steps),
- * logs its line after the inner one with no line of its own component in
- * between, and starts no later. The 0.05 ms allows for timestamps rounded
- * to 0.1 ms.
+ * line when the step ends. So an enclosing step runs in the same process
+ * and belongs to another component, such as a `runtime:` step around
+ * `cgroup:` steps. It logs its line after the inner one, with no line of its
+ * own component in between, and starts no later. The 0.05 ms allows for
+ * timestamps rounded to 0.1 ms.
  */
 function encloses(outer: TimedLine, inner: TimedLine, all: TimedLine[]) {
   const between = all.slice(inner.index + 1, outer.index);
