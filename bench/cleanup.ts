@@ -92,7 +92,7 @@ export class Cleanup {
   }
 
   async #attempt(what: string, argv: string[]): Promise<boolean> {
-    const result = await run(argv, { cleanup: true });
+    const result = await run(argv, { duringShutdown: true });
     if (result.code === 0) return true;
     this.#report.failures.push(`${what}: ${tail(result.stderr)}`);
     return false;
@@ -100,8 +100,9 @@ export class Cleanup {
 
   async #removeRuncContainers(runc: string | undefined): Promise<void> {
     if (!runc || this.runcIds.size === 0) return;
-    const listed = await tryCapture([runc, "list", "-q"], { cleanup: true }) ??
-      "";
+    const listed =
+      await tryCapture([runc, "list", "-q"], { duringShutdown: true }) ??
+        "";
     for (const id of listed.split("\n").filter((line) => isOwnName(line))) {
       if (
         await this.#attempt(`runc delete ${id}`, [
@@ -125,7 +126,7 @@ export class Cleanup {
       "-a",
       "--format",
       "{{.Names}}",
-    ], { cleanup: true }) ?? "";
+    ], { duringShutdown: true }) ?? "";
     for (const name of listed.split("\n").filter((line) => isOwnName(line))) {
       const argv = [
         podman,
@@ -145,7 +146,7 @@ export class Cleanup {
   /** Removes what tscontainer should have removed itself, as a leak. */
   async #removeTscLeftovers(): Promise<void> {
     const namespaces =
-      await tryCapture(["ip", "netns", "list"], { cleanup: true }) ?? "";
+      await tryCapture(["ip", "netns", "list"], { duringShutdown: true }) ?? "";
     for (const line of namespaces.split("\n")) {
       const netns = line.split(" ")[0];
       const leaked = netns.startsWith(`tsc-${NAME_PREFIX}-`);

@@ -32,8 +32,11 @@ let stopping = false;
 export interface SpawnOptions {
   stdout?: "piped" | "null";
   stderr?: "piped" | "null";
-  /** Marks a cleanup command, which may still start after `stopSpawning`. */
-  cleanup?: boolean;
+  /**
+   * Lets the program start after `stopSpawning`: for cleanup commands and
+   * the formatting of the report.
+   */
+  duringShutdown?: boolean;
 }
 
 /** Raised by `spawn` once the bench is stopping, so no benchmark goes on. */
@@ -42,7 +45,7 @@ export class BenchStoppingError extends Error {
 }
 
 /**
- * Makes every later `spawn` throw, except for cleanup commands, so that a
+ * Makes every later `spawn` throw, except with `duringShutdown`, so that a
  * benchmark still running after Ctrl-C starts no new container.
  */
 export function stopSpawning(): void {
@@ -51,13 +54,14 @@ export function stopSpawning(): void {
 
 /**
  * Spawns `argv` and registers the child until it exits.
- * @throws {BenchStoppingError} after `stopSpawning`, unless `cleanup` is set.
+ * @throws {BenchStoppingError} after `stopSpawning`, unless `duringShutdown`
+ *   is set.
  */
 export function spawn(
   argv: string[],
   options: SpawnOptions = {},
 ): Deno.ChildProcess {
-  if (stopping && !options.cleanup) {
+  if (stopping && !options.duringShutdown) {
     throw new BenchStoppingError(
       `the bench is stopping: ${argv[0]} not started`,
     );

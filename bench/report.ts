@@ -137,7 +137,7 @@ function renderCleanup(results: BenchResults): string {
   if (cleanup.failures.length > 0) {
     lines.push(`Cleanup failures: ${cleanup.failures.join("; ")}.`);
   }
-  return ["## Cleanup", "", ...lines].join("\n");
+  return ["## Cleanup", "", ...lines.map((line) => `- ${line}`)].join("\n");
 }
 
 /** Renders the whole report. */
