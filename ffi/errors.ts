@@ -1,13 +1,6 @@
-import { constants } from "node:os";
+import { errnoName } from "./errno.ts";
 
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, value]) => [value, name]),
-);
-
-/** Returns the errno name for a number, such as "ENOENT" for 2. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-}
+export { errnoName };
 
 /** Hints for errno values whose standard text misleads for a given call. */
 const HINTS: Record<string, string> = {

@@ -8,7 +8,6 @@
  * a batch cannot change namespace between commands, and a peer created in
  * another namespace cannot be given a master or an address on creation.
  */
-import { createHash } from "node:crypto";
 import { runIpBatch } from "./ip.ts";
 import { formatIpv4 } from "./subnet.ts";
 
@@ -26,12 +25,19 @@ export interface VethPlan {
 }
 
 /**
- * Returns the host end's name: `tscv` and the first 8 hex digits of the
- * SHA-256 of the container name, within the kernel's 15-character limit.
- * Deriving it from the name lets teardown find it without saved state.
+ * Returns the host end's name: `tscv` and the 32-bit FNV-1a hash of the
+ * container name in 8 hex digits, within the kernel's 15-character limit.
+ * Deriving it from the name lets teardown find it without saved state. FNV-1a
+ * rather than SHA-256 keeps node:crypto, about 9 ms of module loading, off
+ * the start path. Two names share a veth name with odds of 1 in 2^32, and
+ * then the second start fails on `ip link add` with "File exists".
  */
 export function hostVethNameOf(name: string): string {
-  return "tscv" + createHash("sha256").update(name).digest("hex").slice(0, 8);
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return "tscv" + hash.toString(16).padStart(8, "0");
 }
 
 /**
