@@ -16,7 +16,7 @@ import {
   parseSubnet,
 } from "./subnet.ts";
 import type { Subnet } from "./subnet.ts";
-import { macAddressOf } from "./veth.ts";
+import { macAddressOf, NETWORK_MTU } from "./veth.ts";
 
 export const BRIDGE_NAME = "tsc0";
 
@@ -169,7 +169,9 @@ export function bridgeCommands(subnet: Subnet): string[] {
   // A fixed MAC address keeps the bridge's address from changing as ports
   // come and go, which would leave containers with a stale gateway entry.
   return [
-    `link add ${BRIDGE_NAME} address ${macAddressOf(gateway)} type bridge`,
+    `link add ${BRIDGE_NAME} address ${
+      macAddressOf(gateway)
+    } mtu ${NETWORK_MTU} type bridge`,
     `addr add ${address} brd + dev ${BRIDGE_NAME}`,
     `link set ${BRIDGE_NAME} up`,
   ];

@@ -14,6 +14,16 @@ import { formatIpv4 } from "./subnet.ts";
 /** Name of the container end inside the namespace. */
 export const CONTAINER_INTERFACE = "eth0";
 
+/**
+ * MTU of tsc0 and of both ends of each veth pair. tsc0 is a host-only
+ * network, so its frames never meet a 1500-byte link, and large frames bring
+ * host-to-container TCP close to loopback: on the build machine a 1 GiB
+ * transfer ran at about 1.6 GiB/s with MTU 1500 and 4 to 5 GiB/s with this
+ * MTU, loopback (MTU 65536) at 5 to 6 GiB/s. 65520 is the largest veth MTU
+ * the kernel accepts with room for the Ethernet header.
+ */
+export const NETWORK_MTU = 65520;
+
 /** The interfaces and addresses of one container on the bridge. */
 export interface VethPlan {
   netns: string;
@@ -58,11 +68,12 @@ export function hostCommands(plan: VethPlan): string[] {
   const mac = macAddressOf(plan.address);
   return [
     `netns add ${plan.netns}`,
-    `link add ${plan.hostVeth} type veth peer name ${CONTAINER_INTERFACE} ` +
-    `netns ${plan.netns} address ${mac}`,
+    `link add ${plan.hostVeth} mtu ${NETWORK_MTU} type veth peer name ` +
+    `${CONTAINER_INTERFACE} netns ${plan.netns} address ${mac} mtu ${NETWORK_MTU}`,
     `link set ${plan.hostVeth} master ${plan.bridge} up`,
-    // Idempotent: brings back a bridge that someone set down.
-    `link set ${plan.bridge} up`,
+    // Idempotent: brings back a bridge that someone set down, and gives a
+    // bridge made by an older version the current MTU.
+    `link set ${plan.bridge} mtu ${NETWORK_MTU} up`,
   ];
 }
 
