@@ -3,7 +3,6 @@
  * uses only synchronous APIs, because asynchronous file ops run on pool
  * threads that keep the old mount namespace and root.
  */
-import { join } from "node:path";
 import {
   MNT_DETACH,
   MS_BIND,
@@ -17,7 +16,7 @@ import {
 } from "../../ffi/constants.ts";
 import type { Libc } from "../../ffi/libc.ts";
 import { RuntimeError } from "../errors.ts";
-import { findSymlinkComponent } from "../rootfs/resolve.ts";
+import { findSymlinkComponent, joinUnder } from "../rootfs/resolve.ts";
 import type { OverlayDirs } from "./config.ts";
 
 /** Character devices created in the container's /dev: name, major, minor. */
@@ -73,7 +72,9 @@ export function checkMountTarget(root: string, target: string): void {
     throw new RuntimeError(
       `mount target /${link.path} in the root filesystem is a symbolic link to ${link.target}`,
       {
-        hint: `replace ${join(root, link.path)} with a real directory or file`,
+        hint: `replace ${
+          joinUnder(root, link.path)
+        } with a real directory or file`,
       },
     );
   }
@@ -91,8 +92,8 @@ export function bindHostsFile(
   hostsFile: string,
 ): void {
   checkMountTarget(root, "etc/hosts");
-  const target = join(root, "etc/hosts");
-  ensureDirectory(join(root, "etc"));
+  const target = joinUnder(root, "etc", "hosts");
+  ensureDirectory(joinUnder(root, "etc"));
   try {
     Deno.lstatSync(target);
   } catch (error) {

@@ -8,7 +8,9 @@ import type { RunOptions } from "../../src/container/run_config.ts";
 import { RuntimeError, UsageError } from "../../src/errors.ts";
 import {
   findSymlinkComponent,
+  joinUnder,
   resolveInRoot,
+  splitPath,
 } from "../../src/rootfs/resolve.ts";
 
 /** Lays out a tiny rootfs: bin/busybox with an absolute bin/sh link. */
@@ -194,4 +196,16 @@ Deno.test("findSymlinkComponent() finds links in parent components", () => {
   } finally {
     Deno.removeSync(rootfs, { recursive: true });
   }
+});
+
+Deno.test("splitPath() resolves . and .. without leaving the root", () => {
+  assertEquals(splitPath("/a/./b/../c/"), ["a", "c"]);
+  assertEquals(splitPath("../../etc"), ["etc"]);
+  assertEquals(splitPath(""), []);
+});
+
+Deno.test("joinUnder() joins below a root with or without a slash", () => {
+  assertEquals(joinUnder("/", "proc"), "/proc");
+  assertEquals(joinUnder("/rootfs/", "etc", "hosts"), "/rootfs/etc/hosts");
+  assertEquals(joinUnder("/rootfs"), "/rootfs");
 });
