@@ -35,6 +35,24 @@ function nameInUse(name: string): RuntimeError {
   );
 }
 
+/** Attempts at the lock of an existing state directory. */
+const LOCK_ATTEMPTS = 5;
+
+/**
+ * Takes the lock of an existing state directory, or returns undefined when a
+ * live runtime holds it. A liveness probe holds it only for a moment, so a
+ * failed attempt is retried a few times, 2 ms apart.
+ */
+function tryLockStale(path: string): FileLock | undefined {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; attempt <= LOCK_ATTEMPTS; attempt++) {
+    const lock = FileLock.tryAcquire(path);
+    if (lock) return lock;
+    if (attempt < LOCK_ATTEMPTS) Atomics.wait(pause, 0, 0, 2);
+  }
+  return undefined;
+}
+
 /** Creates the directory or reports that it already existed. */
 function makeStateDir(dir: string): boolean {
   try {
@@ -60,9 +78,14 @@ export function reserveName(name: string): Reservation {
   const global = FileLock.acquire(GLOBAL_LOCK);
   try {
     const created = makeStateDir(dir);
-    const lock = FileLock.tryAcquire(join(dir, "lock"));
+    if (created) {
+      // Nobody else can own a directory created under the global lock, but a
+      // liveness probe (`ps`, `stats`) may hold the lock for a moment.
+      const lock = FileLock.acquire(join(dir, "lock"));
+      return { name, dir, lock, reclaimed: false };
+    }
+    const lock = tryLockStale(join(dir, "lock"));
     if (!lock) throw nameInUse(name);
-    if (created) return { name, dir, lock, reclaimed: false };
     return { name, dir, lock, stale: readStaleState(name), reclaimed: true };
   } finally {
     global.release();

@@ -1,5 +1,5 @@
 import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from "../../ffi/constants.ts";
-import { libc, openLockFile } from "../../ffi/libc.ts";
+import { libc, openLockFile, openReadOnly } from "../../ffi/libc.ts";
 import type { Libc } from "../../ffi/libc.ts";
 import { SyscallError } from "../../ffi/errors.ts";
 
@@ -49,7 +49,9 @@ export class FileLock {
   static isHeld(path: string, sys: Libc = libc): boolean {
     let fd: number;
     try {
-      fd = openLockFile(path, sys);
+      // Without O_CREAT: creating the file here could race with the removal
+      // of its directory and leave the directory behind.
+      fd = openReadOnly(path, sys);
     } catch (error) {
       if (error instanceof SyscallError && error.code === "ENOENT") {
         return false;

@@ -160,3 +160,36 @@ Deno.test({
     assertMatch(result.stderr, /no such container: "no-such-container-x"/);
   },
 });
+
+Deno.test({
+  name: "ps probes do not disturb starts",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const names = Array.from({ length: 8 }, () => uniqueName("probed"));
+    let probing = true;
+    const probes = (async () => {
+      let count = 0;
+      while (probing) {
+        await runCli(["ps", "--format", "json"]);
+        count++;
+      }
+      return count;
+    })();
+    try {
+      const results = await Promise.all(
+        names.map((name) =>
+          startContainer(name, ["--network", "none", "--", "true"]).result
+        ),
+      );
+
+      for (const result of results) {
+        assertEquals(result.code, 0, result.stderr);
+      }
+    } finally {
+      probing = false;
+      assert(await probes > 0, "no ps probe ran");
+      for (const name of names) await assertNoLeftovers(name);
+    }
+  },
+});
