@@ -14,6 +14,26 @@ const encoder = new TextEncoder();
 const print = (line: string) =>
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 
+/**
+ * Installs the npm dependencies into ./node_modules, so that the launcher
+ * finds them whoever runs it (root through sudo has its own Deno cache).
+ */
+async function installDependencies(): Promise<void> {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["install"],
+    cwd: REPO,
+    stdout: "null",
+    stderr: "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  }).output();
+  if (!result.success) {
+    print(
+      `deno install failed: ${new TextDecoder().decode(result.stderr).trim()}`,
+    );
+    Deno.exit(1);
+  }
+}
+
 async function compile(): Promise<{ ok: boolean; output: string }> {
   const result = await new Deno.Command(Deno.execPath(), {
     args: ["compile", "--allow-all", "--output", OUTPUT, MAIN],
@@ -45,6 +65,7 @@ function writeLauncher(): void {
 await Deno.remove(OUTPUT).catch((error) => {
   if (!(error instanceof Deno.errors.NotFound)) throw error;
 });
+await installDependencies();
 const result = await compile();
 if (result.ok) {
   print(`compiled ${OUTPUT}`);
