@@ -48,13 +48,19 @@ export const LOCK_UN = 8;
 // Options for prctl(2).
 export const PR_SET_PDEATHSIG = 1;
 
+// How argument of sigprocmask(2).
+export const SIG_SETMASK = 2;
+
 // File type bits for mknod(2).
 export const S_IFCHR = 0o020000;
 
 /** Syscall numbers that glibc has no wrapper for, per architecture. */
-export const SYSCALL_NUMBERS: Record<string, { pivot_root: number }> = {
-  x86_64: { pivot_root: 155 },
-  aarch64: { pivot_root: 41 },
+export const SYSCALL_NUMBERS: Record<
+  string,
+  { pivot_root: number; rt_sigaction: number }
+> = {
+  x86_64: { pivot_root: 155, rt_sigaction: 13 },
+  aarch64: { pivot_root: 41, rt_sigaction: 134 },
 };
 
 const FLAG_NAMES: Record<string, Record<string, number>> = {

@@ -14,6 +14,7 @@ import {
   O_RDONLY,
   PR_SET_PDEATHSIG,
   S_IFCHR,
+  SIG_SETMASK,
   SYSCALL_NUMBERS,
 } from "./constants.ts";
 import { SyscallError, Unquoted } from "./errors.ts";
@@ -44,6 +45,16 @@ const SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" }, // int (int fd, int operation)
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" }, // int (const char *, mode_t, dev_t)
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" }, // int (const char *, mode_t)
+  // syscall(SYS_rt_sigaction, int sig, const struct sigaction *act,
+  //         struct sigaction *oldact, size_t sigsetsize): glibc's sigaction()
+  // rejects the signals it reserves (32 and 33), which Deno leaves ignored.
+  rt_sigaction: {
+    name: "syscall",
+    parameters: ["i64", "i64", "buffer", "pointer", "i64"],
+    result: "i64",
+  },
+  // int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
+  sigprocmask: { parameters: ["i32", "buffer", "pointer"], result: "i32" },
   // int prctl(int option, unsigned long arg2, arg3, arg4, arg5)
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -109,6 +120,10 @@ export interface Libc {
   flock(fd: number, operation: number, path?: string): void;
   mknod(path: string, mode: number, major: number, minor: number): void;
   mkfifo(path: string, mode: number): void;
+  /** Restores the default action of `signal` (signal(2) with SIG_DFL). */
+  setSignalDefault(signal: number): void;
+  /** Unblocks every signal of the calling thread (sigprocmask(2)). */
+  unblockAllSignals(): void;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent thread exits. */
   setParentDeathSignal(signal: number): void;
 }
@@ -141,12 +156,14 @@ function pointerArray(
   return array;
 }
 
-function pivotRootNumber(): number {
+function syscallNumbers(): { pivot_root: number; rt_sigaction: number } {
   const numbers = SYSCALL_NUMBERS[Deno.build.arch];
   if (!numbers) {
-    throw new Error(`pivot_root: unsupported architecture ${Deno.build.arch}`);
+    throw new Error(
+      `unsupported architecture for syscall(2): ${Deno.build.arch}`,
+    );
   }
-  return numbers.pivot_root;
+  return numbers;
 }
 
 /** The real libc, opened on first use. */
@@ -190,7 +207,7 @@ export const libc: Libc = {
 
   pivotRoot(newRoot, putOld) {
     const result = lib().syscall(
-      BigInt(pivotRootNumber()),
+      BigInt(syscallNumbers().pivot_root),
       cString(newRoot),
       cString(putOld),
     );
@@ -250,6 +267,25 @@ export const libc: Libc = {
 
   mkfifo(path, mode) {
     check(lib().mkfifo(cString(path), mode), "mkfifo", { path });
+  },
+
+  setSignalDefault(signal) {
+    // An all-zero kernel struct sigaction is SIG_DFL with no flags and an
+    // empty mask; 8 is the kernel's sigset size in bytes.
+    const action = new Uint8Array(32);
+    const number = BigInt(syscallNumbers().rt_sigaction);
+    const result = lib().rt_sigaction(number, BigInt(signal), action, null, 8n);
+    check(result, "rt_sigaction", {
+      signal,
+      handler: new Unquoted("SIG_DFL"),
+    });
+  },
+
+  unblockAllSignals() {
+    // sigset_t is 1024 bits in glibc; all zero is the empty set.
+    const empty = new Uint8Array(128);
+    const result = lib().sigprocmask(SIG_SETMASK, empty, null);
+    check(result, "sigprocmask", { how: new Unquoted("SIG_SETMASK") });
   },
 
   setParentDeathSignal(signal) {

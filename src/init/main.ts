@@ -93,6 +93,22 @@ function mountRoot(sys: Libc, config: InitConfig): string {
   return config.rootfs;
 }
 
+/** Signals 1 to 64 (standard and real-time), which Deno may ignore. */
+const ALL_SIGNALS = Array.from({ length: 64 }, (_, index) => index + 1);
+const SIGSTOP = 19;
+
+/**
+ * Gives the command default signal actions and an empty signal mask.
+ * execve(2) keeps ignored signals ignored, and Deno ignores SIGPIPE, so
+ * without this `yes | head -n1` in the container would not end on SIGPIPE.
+ */
+function resetSignals(sys: Libc): void {
+  for (const signal of ALL_SIGNALS) {
+    if (signal !== SIGKILL && signal !== SIGSTOP) sys.setSignalDefault(signal);
+  }
+  sys.unblockAllSignals();
+}
+
 /** Joins the network namespace and creates the other namespaces. */
 function enterNamespaces(sys: Libc, config: InitConfig): void {
   // Joined before /sys is mounted, so sysfs shows the container's devices.
@@ -176,6 +192,7 @@ function setupContainer(sys: Libc, config: InitConfig): never {
     () => joinCgroups(sys, cgroupFds, config.cgroupProcs),
   );
   log.debug("execve", { path, argv: config.command });
+  resetSignals(sys);
   return execCommand(sys, path, config.command, config.env);
 }
 

@@ -363,3 +363,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "command starts with default signal actions",
+  ignore,
+  async fn() {
+    const result = await runContainer(uniqueName("signals"), [
+      "--network",
+      "none",
+      "--",
+      "grep",
+      "-E",
+      "^Sig(Ign|Blk):",
+      "/proc/self/status",
+    ]);
+
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(
+      result.stdout,
+      "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
+    );
+  },
+});
+
+Deno.test({
+  name: "a pipe reader's exit ends the writer",
+  ignore,
+  async fn() {
+    const result = await runContainer(uniqueName("sigpipe"), [
+      "--network",
+      "none",
+      "--",
+      "/bin/sh",
+      "-c",
+      "yes | head -n 1",
+    ]);
+
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout, "y\n");
+    assertEquals(result.stderr, "");
+  },
+});

@@ -38,6 +38,8 @@ function recordingLibc(calls: Call[]): Libc {
     flock: record("flock"),
     mknod: record("mknod"),
     mkfifo: record("mkfifo"),
+    setSignalDefault: record("setSignalDefault"),
+    unblockAllSignals: record("unblockAllSignals"),
     setParentDeathSignal: record("setParentDeathSignal"),
   };
 }
