@@ -47,6 +47,12 @@ export interface CgroupOptions {
    * hierarchy adds the control files that the kernel would create.
    */
   afterMkdir?: (dir: string) => void;
+  /**
+   * Called with the planned paths before any directory is created, so the
+   * runtime can record them: a runtime killed in the middle of `create()`
+   * then leaves cgroups that a later cleanup can find.
+   */
+  beforeCreate?: (paths: Record<string, string>) => void;
 }
 
 /** The controllers a v2 hierarchy must enable for the container's cgroup. */
@@ -171,13 +177,13 @@ export class ContainerCgroup {
       const layout = readLayout(options.root);
       const hierarchies = chooseHierarchies(layout);
       const placements = planPlacements(hierarchies, name, options.parent);
-      for (const placement of placements) {
-        makeContainerDir(placement, created, options.afterMkdir);
-      }
-
       const paths = Object.fromEntries(
         placements.map((p) => [p.hierarchy.key, p.containerDir]),
       );
+      options.beforeCreate?.(paths);
+      for (const placement of placements) {
+        makeContainerDir(placement, created, options.afterMkdir);
+      }
       writeLimits(paths, limits);
       return new ContainerCgroup(paths);
     } catch (error) {

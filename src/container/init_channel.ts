@@ -1,8 +1,14 @@
 /**
- * The channel that hands the init stage its configuration: a FIFO in the
- * state directory. The runtime starts the init stage first and prepares the
- * cgroups and the network while Deno boots there, then writes the
- * configuration. The init stage blocks in open(2) and reads until EOF.
+ * Two FIFOs in the state directory between the runtime and the init stage.
+ *
+ * The runtime starts the init stage first and prepares the cgroups and the
+ * network while Deno boots there, then writes the configuration to
+ * `init.fifo`; the init stage blocks in open(2) and reads until EOF.
+ *
+ * The init stage then holds `exec.fifo` open for writing with O_CLOEXEC, so
+ * the runtime's read of it ends when execve(2) closes it: the moment the
+ * command runs, from which on signals can be relayed to it (as runc's
+ * exec.fifo tells it when a container has started).
  */
 import { join } from "node:path";
 import { O_CLOEXEC, O_NONBLOCK, O_WRONLY } from "../../ffi/constants.ts";
@@ -15,11 +21,24 @@ import type { InitConfig } from "../init/config.ts";
 /** How long the runtime waits for the init stage to open the channel. */
 const OPEN_TIMEOUT_MS = 30_000;
 
-/** Creates the FIFO in the state directory and returns its path. */
-export function createInitChannel(stateDir: string, sys: Libc = libc): string {
-  const path = join(stateDir, "init.fifo");
-  sys.mkfifo(path, 0o600);
-  return path;
+/** The paths of the two FIFOs. */
+export interface InitChannel {
+  config: string;
+  exec: string;
+}
+
+/** Creates both FIFOs in the state directory. */
+export function createInitChannel(
+  stateDir: string,
+  sys: Libc = libc,
+): InitChannel {
+  const channel = {
+    config: join(stateDir, "init.fifo"),
+    exec: join(stateDir, "exec.fifo"),
+  };
+  sys.mkfifo(channel.config, 0o600);
+  sys.mkfifo(channel.exec, 0o600);
+  return channel;
 }
 
 /**
@@ -88,5 +107,46 @@ export async function sendInitConfig(
     }
   } finally {
     sys.close(fd);
+  }
+}
+
+/**
+ * Waits until the init stage has executed the command, or has exited, and
+ * returns which of the two happened first.
+ */
+export async function waitForExec(
+  path: string,
+  status: Promise<Deno.CommandStatus>,
+  sys: Libc = libc,
+): Promise<"exec" | "exit"> {
+  const reading = (async () => {
+    // The open blocks until the init stage opens its end for writing.
+    const file = await Deno.open(path, { read: true });
+    try {
+      // EOF: the last writer closed it, at execve or at exit.
+      await file.read(new Uint8Array(1));
+    } finally {
+      file.close();
+    }
+    return "exec" as const;
+  })();
+  const result = await Promise.race([
+    reading,
+    status.then(() => "exit" as const),
+  ]);
+  if (result === "exit") {
+    releasePendingOpen(path, sys);
+    await reading.catch(() => undefined);
+  }
+  return result;
+}
+
+/** Opens and closes a writer, so that a reader blocked in open(2) returns. */
+function releasePendingOpen(path: string, sys: Libc): void {
+  try {
+    sys.close(sys.open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  } catch (error) {
+    // ENXIO: no reader is waiting, because the read already ended.
+    if (!(error instanceof SyscallError) || error.code !== "ENXIO") throw error;
   }
 }

@@ -18,7 +18,12 @@ import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
 import { reclaimStale, releaseName, reserveName } from "./reservation.ts";
 import type { Reservation } from "./reservation.ts";
 import type { RunConfig } from "./run_config.ts";
-import { createInitChannel, sendInitConfig } from "./init_channel.ts";
+import {
+  createInitChannel,
+  sendInitConfig,
+  waitForExec,
+} from "./init_channel.ts";
+import type { InitChannel } from "./init_channel.ts";
 import { SignalRelay } from "./signals.ts";
 import { spawnInit } from "./spawn_init.ts";
 import { Teardown } from "./teardown.ts";
@@ -100,6 +105,7 @@ async function reserveContainer(
 async function prepareHost(
   config: RunConfig,
   reservation: Reservation,
+  channel: InitChannel,
   teardown: Teardown,
 ): Promise<PreparedContainer> {
   const { name } = config;
@@ -121,11 +127,14 @@ async function prepareHost(
     () =>
       ContainerCgroup.create(name, config.limits, {
         parent: config.cgroupParent,
+        // Recorded first, so cleanup after a killed runtime finds them.
+        beforeCreate: (paths) => {
+          state.cgroupPaths = paths;
+          writeStateFile(reservation.dir, state);
+        },
       }),
   );
   teardown.add("remove cgroup", () => cgroup.remove());
-  state.cgroupPaths = cgroup.paths;
-  writeStateFile(reservation.dir, state);
 
   const network = await stepAsync(log, "prepare network", {
     mode: config.network.mode,
@@ -157,6 +166,7 @@ async function prepareHost(
     env: config.env,
     workdir: config.workdir,
     errorFile: join(reservation.dir, "init-error"),
+    execFifo: channel.exec,
   };
   return { reservation, cgroup, network, state, init };
 }
@@ -219,14 +229,14 @@ function finishContainer(
 function startInit(
   reservation: Reservation,
   teardown: Teardown,
-): { child: Deno.ChildProcess; channel: string; exited: () => boolean } {
+): { child: Deno.ChildProcess; channel: InitChannel; exited: () => boolean } {
   const channel = step(
     log,
     "create init channel",
     {},
     () => createInitChannel(reservation.dir),
   );
-  const child = spawnInit(log, channel);
+  const child = spawnInit(log, channel.config);
   let exited = false;
   child.status.then(() => exited = true);
   teardown.add("stop init stage", () => stopInit(child));
@@ -246,18 +256,26 @@ export async function runContainer(config: RunConfig): Promise<number> {
   try {
     const reservation = await reserveContainer(config, teardown);
     const { child, channel, exited } = startInit(reservation, teardown);
-    const prepared = await prepareHost(config, reservation, teardown);
+    const prepared = await prepareHost(config, reservation, channel, teardown);
     await stepAsync(
       log,
       "send init configuration",
-      { channel },
-      () => sendInitConfig(channel, prepared.init, exited),
+      {},
+      () => sendInitConfig(channel.config, prepared.init, exited),
     );
-    relay.attach(child);
-    prepared.state.pid = child.pid;
-    writeStateFile(prepared.reservation.dir, prepared.state);
-    startPortForwarding(prepared.network);
-    log.debug("container started", { name: config.name, pid: child.pid });
+    const started = await stepAsync(
+      log,
+      "wait for execve",
+      {},
+      () => waitForExec(channel.exec, child.status),
+    );
+    if (started === "exec") {
+      relay.attach(child);
+      prepared.state.pid = child.pid;
+      writeStateFile(prepared.reservation.dir, prepared.state);
+      startPortForwarding(prepared.network);
+      log.debug("container started", { name: config.name, pid: child.pid });
+    }
     const status = await child.status;
     return finishContainer(prepared, status);
   } finally {

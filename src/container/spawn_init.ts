@@ -14,7 +14,7 @@ import {
   Logger,
   step,
 } from "../log.ts";
-import { INIT_CHANNEL_ENV } from "../init/config.ts";
+import { INIT_CHANNEL_ENV, RUNTIME_PID_ENV } from "../init/config.ts";
 
 /** The CLI entry point, which dispatches the `init` command. */
 const MAIN_MODULE = new URL("../../main.ts", import.meta.url);
@@ -42,6 +42,7 @@ export function initInvocation(
 function initEnvironment(channel: string): Record<string, string> {
   return {
     [INIT_CHANNEL_ENV]: channel,
+    [RUNTIME_PID_ENV]: String(Deno.pid),
     [LOG_LEVEL_ENV]: getLogLevel(),
     [LOG_ORIGIN_ENV]: String(getLogOrigin()),
     DENO_NO_UPDATE_CHECK: "1",

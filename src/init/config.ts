@@ -3,6 +3,9 @@
 /** Environment variable that names the FIFO carrying the JSON `InitConfig`. */
 export const INIT_CHANNEL_ENV = "TSC_INIT_CHANNEL";
 
+/** Environment variable with the PID of the runtime that started the stage. */
+export const RUNTIME_PID_ENV = "TSC_RUNTIME_PID";
+
 /** Overlay directories that give the container a private, writable root. */
 export interface OverlayDirs {
   upper: string;
@@ -31,6 +34,8 @@ export interface InitConfig {
   workdir: string;
   /** Host file where the init stage records a setup failure for the runtime. */
   errorFile: string;
+  /** FIFO the init stage holds open until execve closes it. */
+  execFifo: string;
 }
 
 /** A setup failure, as the init stage records it in `errorFile`. */

@@ -27,7 +27,7 @@ import {
   setLogOrigin,
   step,
 } from "../log.ts";
-import { INIT_CHANNEL_ENV } from "./config.ts";
+import { INIT_CHANNEL_ENV, RUNTIME_PID_ENV } from "./config.ts";
 import type { InitConfig, InitFailure } from "./config.ts";
 import { execCommand, resolveCommand } from "./exec.ts";
 import {
@@ -53,6 +53,23 @@ function configureLogging(): void {
   if (level && isLogLevel(level)) setLogLevel(level);
   const origin = Number(Deno.env.get(LOG_ORIGIN_ENV));
   if (Number.isFinite(origin) && origin > 0) setLogOrigin(origin);
+}
+
+/**
+ * Exits when the runtime died before the parent death signal was set, which
+ * would otherwise leave this process waiting for its configuration forever.
+ * NOTE: /proc is still the host's here, so it shows host PIDs.
+ */
+function checkParentIsRuntime(): void {
+  const expected = Number(Deno.env.get(RUNTIME_PID_ENV));
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  // The fields after the parenthesised command name: state, then ppid.
+  const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  if (parent !== expected) {
+    throw new Error(
+      `the runtime (PID ${expected}) exited before the init stage started`,
+    );
+  }
 }
 
 /** Blocks until the runtime has written the configuration to the FIFO. */
@@ -228,7 +245,16 @@ export function runInit(sys: Libc = libc): never {
       {},
       () => sys.setParentDeathSignal(SIGKILL),
     );
+    step(log, "check the runtime is alive", {}, checkParentIsRuntime);
     const config = step(log, "read configuration", {}, readConfig);
+    // Held open until execve closes it, which tells the runtime the
+    // command runs.
+    step(
+      log,
+      "open exec fifo",
+      { path: config.execFifo },
+      () => sys.open(config.execFifo, O_WRONLY | O_CLOEXEC),
+    );
     errorFd = openErrorFile(sys, config.errorFile);
     return setupContainer(sys, config);
   } catch (error) {
