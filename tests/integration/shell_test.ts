@@ -404,3 +404,25 @@ Deno.test({
     assertEquals(result.stderr, "");
   },
 });
+
+Deno.test({
+  name: "configuration larger than a pipe buffer",
+  ignore,
+  async fn() {
+    const value = "a".repeat(100_000);
+
+    const result = await runContainer(uniqueName("big"), [
+      "--network",
+      "none",
+      "-e",
+      `BIG=${value}`,
+      "--",
+      "/bin/sh",
+      "-c",
+      'echo "${#BIG}"',
+    ]);
+
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout, "100000\n");
+  },
+});
