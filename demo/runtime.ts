@@ -89,7 +89,10 @@ export async function listContainers(
   }
   const stdout = decoder.decode(output.stdout);
   try {
-    return JSON.parse(stdout);
+    // One JSON object a line.
+    return stdout.split("\n").filter((line) => line.trim()).map((line) =>
+      JSON.parse(line)
+    );
   } catch {
     throw new DemoError(
       `tscontainer ps --format json printed invalid JSON: ${

@@ -6,10 +6,14 @@ import {
   exitCodeOf,
   findHint,
 } from "./errors.ts";
-import { isLogLevel, LOG_LEVEL_ENV, LOG_LEVELS, setLogLevel } from "./log.ts";
+import { LOG_LEVEL_ENV, LOG_LEVELS, setLogLevel } from "./log.ts";
 import type { LogLevel } from "./log.ts";
+import type { SignalRelay } from "./container/signals.ts";
 
 const encoder = new TextEncoder();
+
+/** The version `--version` prints. */
+export const VERSION = "0.1.0";
 
 function writeError(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
@@ -20,17 +24,23 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function logLevelOption(): Option {
-  const fromEnv = Deno.env.get(LOG_LEVEL_ENV);
   return new Option(
     "--log-level <level>",
     "how much the runtime logs to stderr",
   )
     .choices(LOG_LEVELS)
-    .default(fromEnv && isLogLevel(fromEnv) ? fromEnv : "warn");
+    .env(LOG_LEVEL_ENV)
+    .default("warn");
 }
 
 function applyLogLevel(options: { logLevel: LogLevel }): void {
   setLogLevel(options.logLevel);
+}
+
+/** Gives signals their default actions back, for commands other than run. */
+function releaseSignals(result: CommandResult): void {
+  result.relay?.close();
+  result.relay = undefined;
 }
 
 function runCommand(result: CommandResult): Command {
@@ -89,7 +99,7 @@ function runCommand(result: CommandResult): Command {
       const { buildRunConfig } = await import("./container/run_config.ts");
       const { runContainer } = await import("./container/run.ts");
       const config = buildRunConfig({ ...options, command });
-      result.status = await runContainer(config);
+      result.status = await runContainer(config, result.relay);
     });
 }
 
@@ -100,6 +110,7 @@ function psCommand(result: CommandResult): Command {
     .addOption(logLevelOption())
     .action(async (options) => {
       applyLogLevel(options);
+      releaseSignals(result);
       const { psCommand } = await import("./commands/ps.ts");
       result.status = psCommand(options);
     });
@@ -120,6 +131,7 @@ function statsCommand(result: CommandResult): Command {
     .addOption(logLevelOption())
     .action(async (names: string[], options) => {
       applyLogLevel(options);
+      releaseSignals(result);
       const { statsCommand } = await import("./commands/stats.ts");
       result.status = await statsCommand(names, options);
     });
@@ -134,14 +146,31 @@ function rmCommand(result: CommandResult): Command {
     .addOption(logLevelOption())
     .action(async (names: string[], options) => {
       applyLogLevel(options);
+      releaseSignals(result);
       const { rmCommand } = await import("./commands/rm.ts");
       result.status = await rmCommand(names);
+    });
+}
+
+function killCommand(result: CommandResult): Command {
+  return new Command("kill")
+    .description("send a signal to the PID 1 of running containers")
+    .argument("<names...>", "containers to signal")
+    .option("-s, --signal <signal>", "signal name or number", "KILL")
+    .addOption(logLevelOption())
+    .action(async (names: string[], options) => {
+      applyLogLevel(options);
+      releaseSignals(result);
+      const { killCommand } = await import("./commands/kill.ts");
+      result.status = killCommand(names, options.signal);
     });
 }
 
 /** The exit status that a command's action sets. */
 export interface CommandResult {
   status: number;
+  /** Relays signals to a container; commands other than run close it. */
+  relay?: SignalRelay;
 }
 
 /** Builds the program; exported for tests of argument parsing. */
@@ -150,11 +179,13 @@ export function buildProgram(result: CommandResult): Command {
     .description(
       "Run Linux containers: namespaces, pivot_root, cgroups and a veth network",
     )
+    .version(VERSION, "-V, --version", "print the version")
     .enablePositionalOptions();
   program.addCommand(runCommand(result), { isDefault: true });
   program.addCommand(psCommand(result));
   program.addCommand(statsCommand(result));
   program.addCommand(rmCommand(result));
+  program.addCommand(killCommand(result));
   for (const command of [program, ...program.commands]) {
     command.exitOverride()
       .configureOutput({
@@ -177,8 +208,11 @@ function reportError(error: unknown): number {
 }
 
 /** Runs the CLI and returns the exit status. */
-export async function main(args: string[]): Promise<number> {
-  const result: CommandResult = { status: 0 };
+export async function main(
+  args: string[],
+  relay?: SignalRelay,
+): Promise<number> {
+  const result: CommandResult = { status: 0, relay };
   try {
     await buildProgram(result).parseAsync(args, { from: "user" });
     return result.status;

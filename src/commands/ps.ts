@@ -1,12 +1,21 @@
-/** `tscontainer ps`: lists running containers. */
+/**
+ * `tscontainer ps`: lists running containers, as a table or as JSON lines
+ * (one object a line, as `docker ps --format json` prints them).
+ */
 import { UsageError } from "../errors.ts";
 import { isLive, listLiveStates, listStateNames } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 
+/** "starting" until the command has replaced the init stage. */
+function statusOf(state: ContainerState): string {
+  return state.pid > 0 ? "running" : "starting";
+}
+
 function row(state: ContainerState): string[] {
   return [
     state.name,
-    String(state.pid),
+    statusOf(state),
+    state.pid > 0 ? String(state.pid) : "-",
     state.hostname,
     state.network?.address ?? "-",
     state.createdAt,
@@ -45,8 +54,10 @@ export function psCommand(options: { format: string }): number {
   const states = listLiveStates();
   warnAboutStale();
   if (options.format === "json") {
-    // deno-lint-ignore no-console
-    console.log(JSON.stringify(states, null, 2));
+    for (const state of states) {
+      // deno-lint-ignore no-console
+      console.log(JSON.stringify({ ...state, status: statusOf(state) }));
+    }
     return 0;
   }
   if (options.format !== "table") {
@@ -54,7 +65,15 @@ export function psCommand(options: { format: string }): number {
       hint: "use --format table or --format json",
     });
   }
-  const header = ["NAME", "PID", "HOSTNAME", "ADDRESS", "CREATED", "COMMAND"];
+  const header = [
+    "NAME",
+    "STATUS",
+    "PID",
+    "HOSTNAME",
+    "ADDRESS",
+    "CREATED",
+    "COMMAND",
+  ];
   // deno-lint-ignore no-console
   console.log(formatTable([header, ...states.map(row)]));
   return 0;

@@ -10,7 +10,7 @@ import {
 import { requireRoot } from "../container/run.ts";
 import { RuntimeError } from "../errors.ts";
 import { Logger, stepAsync } from "../log.ts";
-import { listStateNames } from "../state/store.ts";
+import { isLive, listStateNames } from "../state/store.ts";
 
 const log = new Logger("rm");
 
@@ -25,6 +25,12 @@ export async function rmCommand(names: string[]): Promise<number> {
     if (!known.has(name)) {
       throw new RuntimeError(`no such container: ${JSON.stringify(name)}`, {
         hint: "list containers with `tscontainer ps`",
+      });
+    }
+    if (isLive(name)) {
+      throw new RuntimeError(`container ${JSON.stringify(name)} is running`, {
+        hint:
+          `stop it with \`tscontainer kill ${name}\`: rm removes only what a killed runtime left behind`,
       });
     }
     const reservation = reserveName(name);

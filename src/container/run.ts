@@ -12,7 +12,7 @@ import {
 import type { ContainerNetwork } from "../network/mod.ts";
 import { RuntimeError } from "../errors.ts";
 import { Logger, step, stepAsync } from "../log.ts";
-import { dataDirOf, writeStateFile } from "../state/store.ts";
+import { DATA_ROOT, dataDirOf, writeStateFile } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
 import { reclaimStale, releaseName, reserveName } from "./reservation.ts";
@@ -47,8 +47,19 @@ export function requireRoot(uid = Deno.uid()): void {
   });
 }
 
+/**
+ * Creates empty overlay directories. Data left under the name by a runtime
+ * that died is removed first: the reservation makes the name this runtime's,
+ * and a stale upper directory would leak old files into the new container.
+ */
 function createOverlayDirs(name: string): OverlayDirs {
   const base = dataDirOf(name);
+  Deno.mkdirSync(DATA_ROOT, { recursive: true, mode: 0o711 });
+  try {
+    Deno.removeSync(base, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
   const dirs = {
     upper: join(base, "upper"),
     work: join(base, "work"),
@@ -249,10 +260,12 @@ function startInit(
  * executed. Everything it set up is removed before it returns or throws.
  * @throws {RuntimeError} for a failure of the runtime (exit status 125).
  */
-export async function runContainer(config: RunConfig): Promise<number> {
+export async function runContainer(
+  config: RunConfig,
+  relay: SignalRelay = new SignalRelay(),
+): Promise<number> {
   requireRoot();
   const teardown = new Teardown(log);
-  const relay = new SignalRelay(log);
   try {
     const reservation = await reserveContainer(config, teardown);
     const { child, channel, exited } = startInit(reservation, teardown);

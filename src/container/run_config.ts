@@ -14,6 +14,7 @@ import { parsePortMapping, validateNetworkOptions } from "../network/mod.ts";
 import type { NetworkOptions } from "../network/mod.ts";
 import { resolveInRoot } from "../rootfs/resolve.ts";
 import { checkMountTarget } from "../init/mounts.ts";
+import type { TargetKind } from "../init/mounts.ts";
 import {
   generateName,
   hostnameFromName,
@@ -60,7 +61,12 @@ const DEFAULT_PATH =
   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Mount targets inside the rootfs that must not be symbolic links. */
-const MOUNT_TARGETS = ["proc", "sys", "dev", "etc/hosts"];
+const MOUNT_TARGETS: [string, TargetKind][] = [
+  ["proc", "directory"],
+  ["sys", "directory"],
+  ["dev", "directory"],
+  ["etc/hosts", "file"],
+];
 
 /**
  * Checks the root filesystem directory and returns its real path.
@@ -90,7 +96,9 @@ export function checkRootfs(path: string | undefined): string {
       { hint: "give a directory that holds the container's files" },
     );
   }
-  for (const target of MOUNT_TARGETS) checkMountTarget(real, target);
+  for (const [target, kind] of MOUNT_TARGETS) {
+    checkMountTarget(real, target, kind);
+  }
   return real;
 }
 
@@ -106,6 +114,23 @@ function checkDefaultShell(rootfs: string): void {
       hint:
         "give the command to run after --, or build a busybox rootfs with `deno task rootfs`",
     },
+  );
+}
+
+/**
+ * Rejects rootfs paths that the overlay mount options cannot carry: ","
+ * separates options and ":" separates lower layers, so "/a:/b" would stack
+ * two directories instead of naming one.
+ * @throws {UsageError} naming the path and the way around it.
+ */
+function checkOverlayPath(rootfs: string): void {
+  const bad = [...rootfs].find((char) => ",:\\".includes(char));
+  if (bad === undefined) return;
+  throw new UsageError(
+    `root filesystem path ${JSON.stringify(rootfs)} contains ${
+      JSON.stringify(bad)
+    }, which overlay mount options cannot carry`,
+    { hint: "rename or move the directory, or pass --no-overlay" },
   );
 }
 
@@ -195,7 +220,15 @@ export function buildRunConfig(options: RunOptions): RunConfig {
   const network = parseNetwork(options);
   const env = containerEnv(hostname, checkEnv(options.env));
   const workdir = checkWorkdir(options.workdir);
+  if (options.rootfs === undefined && options.command.length > 0) {
+    const word = JSON.stringify(options.command[0]);
+    throw new UsageError("missing --rootfs DIR", {
+      hint:
+        `to run ${word} in a container, pass --rootfs DIR; if ${word} was meant as a tscontainer command, the commands are run, ps, stats, rm and kill`,
+    });
+  }
   const rootfs = checkRootfs(options.rootfs);
+  if (options.overlay) checkOverlayPath(rootfs);
   const command = options.command.length > 0
     ? options.command
     : DEFAULT_COMMAND;

@@ -26,10 +26,9 @@ export class SignalRelay {
   private readonly pending: Deno.Signal[] = [];
   private readonly handlers = new Map<Deno.Signal, () => void>();
 
-  constructor(
-    private readonly log: Logger,
-    private readonly fromTerminal = Deno.stdin.isTerminal(),
-  ) {
+  private readonly log = new Logger("signals");
+
+  constructor(private readonly fromTerminal = Deno.stdin.isTerminal()) {
     for (const signal of FORWARDED_SIGNALS) {
       const handler = () => this.relay(signal);
       this.handlers.set(signal, handler);

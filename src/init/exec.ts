@@ -30,11 +30,47 @@ function notFound(command: string): RuntimeError {
   );
 }
 
-function notExecutable(command: string, reason: string): RuntimeError {
+function notExecutable(
+  command: string,
+  reason: string,
+  hint?: string,
+): RuntimeError {
   return new RuntimeError(
     `cannot execute ${JSON.stringify(command)} in the container: ${reason}`,
-    { exitCode: EXIT_NOT_EXECUTABLE },
+    { exitCode: EXIT_NOT_EXECUTABLE, hint },
   );
+}
+
+/** Explains an execve(2) failure in the terms a shell user knows. */
+function describeExecFailure(command: string, error: SyscallError) {
+  switch (error.code) {
+    case "ENOENT":
+      // The file exists (it was resolved), so something it needs does not.
+      return new RuntimeError(
+        `cannot execute ${
+          JSON.stringify(command)
+        } in the container: its interpreter (#! line) or dynamic loader is missing`,
+        {
+          exitCode: EXIT_NOT_FOUND,
+          hint:
+            "install the interpreter or the shared libraries in the rootfs, or use a statically linked program",
+        },
+      );
+    case "EACCES":
+      return notExecutable(
+        command,
+        "permission denied",
+        "make it executable (chmod +x) on a filesystem not mounted noexec",
+      );
+    case "ENOEXEC":
+      return notExecutable(
+        command,
+        "not an executable format for this machine",
+        "add a #! line to a script, or use a program built for this architecture",
+      );
+    default:
+      return notExecutable(command, error.message);
+  }
 }
 
 /**
@@ -61,6 +97,32 @@ export function resolveCommand(command: string, env: string[]): string {
 }
 
 /**
+ * Changes to the working directory inside the container.
+ * @throws {RuntimeError} naming the directory when it is missing or a file.
+ */
+export function changeWorkdir(sys: Libc, workdir: string): void {
+  try {
+    sys.chdir(workdir);
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    const reason = error.code === "ENOENT"
+      ? "not found"
+      : error.code === "ENOTDIR"
+      ? "not a directory"
+      : error.code;
+    throw new RuntimeError(
+      `working directory ${
+        JSON.stringify(workdir)
+      } in the container: ${reason}`,
+      {
+        cause: error,
+        hint: "create it in the rootfs, or pass another --workdir",
+      },
+    );
+  }
+}
+
+/**
  * Replaces the init stage with the container's command.
  * @throws {RuntimeError} with exit status 126 or 127, as shells use them.
  */
@@ -74,7 +136,6 @@ export function execCommand(
     return sys.execve(path, argv, env);
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    if (error.code === "ENOENT") throw notFound(argv[0]);
-    throw notExecutable(argv[0], error.message);
+    throw describeExecFailure(argv[0], error);
   }
 }

@@ -17,7 +17,12 @@ import {
 } from "../../ffi/constants.ts";
 import { libc, openReadOnly } from "../../ffi/libc.ts";
 import type { Libc } from "../../ffi/libc.ts";
-import { EXIT_RUNTIME_ERROR, findHint, findRuntimeError } from "../errors.ts";
+import {
+  EXIT_RUNTIME_ERROR,
+  findHint,
+  findRuntimeError,
+  RuntimeError,
+} from "../errors.ts";
 import {
   isLogLevel,
   LOG_LEVEL_ENV,
@@ -29,7 +34,7 @@ import {
 } from "../log.ts";
 import { INIT_CHANNEL_ENV, RUNTIME_PID_ENV } from "./config.ts";
 import type { InitConfig, InitFailure } from "./config.ts";
-import { execCommand, resolveCommand } from "./exec.ts";
+import { changeWorkdir, execCommand, resolveCommand } from "./exec.ts";
 import {
   bindHostsFile,
   bindRootfs,
@@ -103,7 +108,18 @@ function joinCgroups(sys: Libc, fds: number[], files: string[]): void {
 
 function mountRoot(sys: Libc, config: InitConfig): string {
   if (config.overlay) {
-    mountOverlayRoot(sys, config.rootfs, config.overlay);
+    try {
+      mountOverlayRoot(sys, config.rootfs, config.overlay);
+    } catch (error) {
+      throw new RuntimeError(
+        `overlayfs rejected ${config.rootfs} as the lower layer of the container's root`,
+        {
+          cause: error,
+          hint:
+            "use a plain directory on a disk filesystem such as ext4 or xfs, or pass --no-overlay",
+        },
+      );
+    }
     return config.overlay.merged;
   }
   bindRootfs(sys, config.rootfs);
@@ -191,7 +207,12 @@ function setupContainer(sys: Libc, config: InitConfig): never {
 
   step(log, "pivot_root", { root }, () => pivotIntoRootfs(sys, root));
   mountKernelFilesystems(sys);
-  step(log, "chdir", { path: config.workdir }, () => sys.chdir(config.workdir));
+  step(
+    log,
+    "chdir",
+    { path: config.workdir },
+    () => changeWorkdir(sys, config.workdir),
+  );
   const command = config.command[0];
   const path = step(
     log,

@@ -16,7 +16,11 @@ import {
 } from "../../ffi/constants.ts";
 import type { Libc } from "../../ffi/libc.ts";
 import { RuntimeError } from "../errors.ts";
-import { findSymlinkComponent, joinUnder } from "../rootfs/resolve.ts";
+import {
+  findSymlinkComponent,
+  joinUnder,
+  splitPath,
+} from "../rootfs/resolve.ts";
 import type { OverlayDirs } from "./config.ts";
 
 /** Character devices created in the container's /dev: name, major, minor. */
@@ -61,12 +65,29 @@ export function bindRootfs(sys: Libc, rootfs: string): void {
   sys.mount(rootfs, rootfs, null, MS_BIND | MS_REC);
 }
 
+/** What a mount target must be when it exists. */
+export type TargetKind = "directory" | "file";
+
+function wrongKind(root: string, target: string, kind: TargetKind) {
+  const article = kind === "directory" ? "a directory" : "a regular file";
+  return new RuntimeError(
+    `mount target /${target} in the root filesystem is not ${article}`,
+    { hint: `make ${joinUnder(root, target)} ${article}, or remove it` },
+  );
+}
+
 /**
  * Rejects a mount target inside the new root that is, or passes through, a
  * symbolic link: mounting there could cover a path outside the container.
- * @throws {RuntimeError} naming the link and its target.
+ * Also rejects a target, or a parent of it, of the wrong kind. A missing
+ * target is fine: it is created.
+ * @throws {RuntimeError} naming the target, and the link's target if any.
  */
-export function checkMountTarget(root: string, target: string): void {
+export function checkMountTarget(
+  root: string,
+  target: string,
+  kind: TargetKind,
+): void {
   const link = findSymlinkComponent(root, target);
   if (link) {
     throw new RuntimeError(
@@ -77,6 +98,26 @@ export function checkMountTarget(root: string, target: string): void {
         } with a real directory or file`,
       },
     );
+  }
+  const parts = splitPath(target);
+  parts.forEach((_, index) => {
+    const partial = parts.slice(0, index + 1).join("/");
+    const expected = index === parts.length - 1 ? kind : "directory";
+    const info = statOrUndefined(joinUnder(root, partial));
+    if (!info) return;
+    if ((expected === "directory") !== info.isDirectory) {
+      throw wrongKind(root, partial, expected);
+    }
+  });
+}
+
+function statOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (error instanceof Deno.errors.NotADirectory) return undefined;
+    throw error;
   }
 }
 
@@ -91,7 +132,7 @@ export function bindHostsFile(
   root: string,
   hostsFile: string,
 ): void {
-  checkMountTarget(root, "etc/hosts");
+  checkMountTarget(root, "etc/hosts", "file");
   const target = joinUnder(root, "etc", "hosts");
   ensureDirectory(joinUnder(root, "etc"));
   try {
@@ -120,7 +161,7 @@ export function pivotIntoRootfs(sys: Libc, root: string): void {
  * process that mounts it, so this runs in the init stage, PID 1 of the new one.
  */
 export function mountProc(sys: Libc): void {
-  checkMountTarget("/", "proc");
+  checkMountTarget("/", "proc", "directory");
   ensureDirectory("/proc");
   sys.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 }
@@ -130,7 +171,7 @@ export function mountProc(sys: Libc): void {
  * the mounter's network namespace, so this runs after joining it.
  */
 export function mountSys(sys: Libc): void {
-  checkMountTarget("/", "sys");
+  checkMountTarget("/", "sys", "directory");
   ensureDirectory("/sys");
   const flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
   sys.mount("sysfs", "/sys", "sysfs", flags);
@@ -138,7 +179,7 @@ export function mountSys(sys: Libc): void {
 
 /** Mounts a tmpfs on /dev with the standard device nodes and symlinks. */
 export function mountDev(sys: Libc): void {
-  checkMountTarget("/", "dev");
+  checkMountTarget("/", "dev", "directory");
   ensureDirectory("/dev");
   sys.mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755");
   for (const [name, major, minor] of DEVICES) {

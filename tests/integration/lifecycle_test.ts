@@ -141,7 +141,8 @@ Deno.test({
       const result = await runCli(["rm", name]);
 
       assertEquals(result.code, 125);
-      assertMatch(result.stderr, /already in use by a running container/);
+      assertMatch(result.stderr, new RegExp(`container "${name}" is running`));
+      assertMatch(result.stderr, /tscontainer kill/);
       Deno.kill(containerPid, "SIGKILL");
     } finally {
       await run.result;
@@ -190,6 +191,63 @@ Deno.test({
       probing = false;
       assert(await probes > 0, "no ps probe ran");
       for (const name of names) await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "kill stops a container that ignores SIGTERM",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("kill");
+    const run = startContainer(name, [
+      "--network",
+      "none",
+      "--",
+      "sleep",
+      "60",
+    ]);
+    try {
+      await waitForContainerPid(name);
+
+      const killed = await runCli(["kill", name]);
+      const result = await run.result;
+
+      assertEquals(killed.code, 0, killed.stderr);
+      assertEquals(result.code, 137, result.stderr);
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "kill sends the named signal",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("kill-term");
+    const run = startContainer(name, [
+      "--network",
+      "none",
+      "--",
+      "/bin/sh",
+      "-c",
+      "trap 'exit 5' TERM; while true; do sleep 0.1; done",
+    ]);
+    try {
+      await waitForContainerPid(name);
+
+      const killed = await runCli(["kill", "--signal", "TERM", name]);
+      const result = await run.result;
+
+      assertEquals(killed.code, 0, killed.stderr);
+      assertEquals(result.code, 5, result.stderr);
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
     }
   },
 });
