@@ -209,3 +209,55 @@ Deno.test("joinUnder() joins below a root with or without a slash", () => {
   assertEquals(joinUnder("/rootfs/", "etc", "hosts"), "/rootfs/etc/hosts");
   assertEquals(joinUnder("/rootfs"), "/rootfs");
 });
+
+Deno.test("checkRootfs() rejects mount targets of the wrong kind", () => {
+  const rootfs = makeRootfs();
+  try {
+    Deno.writeTextFileSync(`${rootfs}/proc`, "");
+    assertThrows(
+      () => checkRootfs(rootfs),
+      RuntimeError,
+      "mount target /proc in the root filesystem is not a directory",
+    );
+
+    Deno.removeSync(`${rootfs}/proc`);
+    Deno.mkdirSync(`${rootfs}/etc/hosts`);
+    assertThrows(
+      () => checkRootfs(rootfs),
+      RuntimeError,
+      "mount target /etc/hosts in the root filesystem is not a regular file",
+    );
+  } finally {
+    Deno.removeSync(rootfs, { recursive: true });
+  }
+});
+
+Deno.test("buildRunConfig() rejects overlay-unsafe rootfs paths", () => {
+  const parent = Deno.makeTempDirSync({ prefix: "tsc-unit-" });
+  const rootfs = `${parent}/r:oot`;
+  try {
+    Deno.renameSync(makeRootfs(), rootfs);
+
+    assertThrows(
+      () => buildRunConfig(options({ rootfs })),
+      UsageError,
+      'contains ":", which overlay mount options cannot carry',
+    );
+    assertEquals(
+      buildRunConfig(options({ rootfs, overlay: false })).overlay,
+      false,
+    );
+  } finally {
+    Deno.removeSync(parent, { recursive: true });
+  }
+});
+
+Deno.test("buildRunConfig() hints at subcommands without --rootfs", () => {
+  const error = assertThrows(
+    () => buildRunConfig(options({ command: ["sttas"] })),
+    UsageError,
+    "missing --rootfs DIR",
+  );
+
+  assertMatch(error.hint ?? "", /the commands are run, ps, stats, rm and kill/);
+});
