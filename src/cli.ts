@@ -106,7 +106,11 @@ function runCommand(result: CommandResult): Command {
 function psCommand(result: CommandResult): Command {
   return new Command("ps")
     .description("list running containers")
-    .option("--format <format>", "output format: table or json", "table")
+    .addOption(
+      new Option("--format <format>", "output format: table, or json lines")
+        .choices(["table", "json"])
+        .default("table"),
+    )
     .addOption(logLevelOption())
     .action(async (options) => {
       applyLogLevel(options);
