@@ -11,6 +11,7 @@ import {
   type Hierarchy,
   readLayout,
   requireControllerDir,
+  UNIFIED_KEY,
 } from "./hierarchy.ts";
 import {
   type Placement,
@@ -148,13 +149,26 @@ function checkContainerPaths(paths: Record<string, string>): void {
 export class ContainerCgroup {
   /** Map from hierarchy key ("unified", or v1 controllers such as "memory") to directory. */
   readonly paths: Record<string, string>;
-  /** The cgroup.procs file of each directory, which the init stage writes to join. */
+  /** The cgroup.procs file of each directory. */
   readonly procsFiles: string[];
+  /**
+   * The file of each directory that the init stage writes "0" to, to join:
+   * `tasks` on v1 and `cgroup.procs` on v2. On v1 `tasks` moves only the
+   * writing thread, which is enough because execve leaves only that thread,
+   * and it skips the global lock that cgroup.procs takes (a write to it
+   * waits for an RCU grace period, 12 to 20 ms on the build machine).
+   * cgroup v2 puts all threads of a process in one cgroup, so there it must
+   * be cgroup.procs.
+   */
+  readonly joinFiles: string[];
 
   private constructor(paths: Record<string, string>) {
     this.paths = { ...paths };
     this.procsFiles = Object.values(paths).map((dir) =>
       join(dir, "cgroup.procs")
+    );
+    this.joinFiles = Object.entries(paths).map(([key, dir]) =>
+      join(dir, key === UNIFIED_KEY ? "cgroup.procs" : "tasks")
     );
   }
 

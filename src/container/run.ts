@@ -172,7 +172,7 @@ async function prepareHost(
     hostname: config.hostname,
     netnsPath: network.netnsPath,
     hostsFile,
-    cgroupProcs: cgroup.procsFiles,
+    cgroupJoinFiles: cgroup.joinFiles,
     command: config.command,
     env: config.env,
     workdir: config.workdir,

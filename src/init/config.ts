@@ -25,8 +25,8 @@ export interface InitConfig {
   netnsPath: string;
   /** Host file bind-mounted over /etc/hosts, when there is one. */
   hostsFile?: string;
-  /** `cgroup.procs` files the init stage joins last, before execve. */
-  cgroupProcs: string[];
+  /** Files the init stage writes "0" to, last before execve, to join its cgroups. */
+  cgroupJoinFiles: string[];
   command: string[];
   /** The container's environment, as KEY=VALUE strings. */
   env: string[];

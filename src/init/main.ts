@@ -93,12 +93,16 @@ function joinNetworkNamespace(sys: Libc, path: string): void {
   }
 }
 
-/** Opens each cgroup.procs file before pivot_root hides the host's /sys. */
-function openCgroupProcs(sys: Libc, files: string[]): number[] {
+/** Opens each cgroup join file before pivot_root hides the host's /sys. */
+function openCgroupJoinFiles(sys: Libc, files: string[]): number[] {
   return files.map((file) => sys.open(file, O_WRONLY | O_CLOEXEC));
 }
 
-/** Moves this process into the container's cgroups; "0" means the writer. */
+/**
+ * Moves this thread (v1 `tasks`) or process (v2 `cgroup.procs`) into the
+ * container's cgroups; "0" means the writer. execve then leaves only this
+ * thread.
+ */
 function joinCgroups(sys: Libc, fds: number[], files: string[]): void {
   fds.forEach((fd, index) => {
     sys.write(fd, encoder.encode("0"), files[index]);
@@ -201,9 +205,9 @@ function mountKernelFilesystems(sys: Libc): void {
 function setupContainer(sys: Libc, config: InitConfig): never {
   enterNamespaces(sys, config);
   const root = prepareRoot(sys, config);
-  const cgroupFds = step(log, "open cgroup.procs", {
-    count: config.cgroupProcs.length,
-  }, () => openCgroupProcs(sys, config.cgroupProcs));
+  const cgroupFds = step(log, "open cgroup join files", {
+    count: config.cgroupJoinFiles.length,
+  }, () => openCgroupJoinFiles(sys, config.cgroupJoinFiles));
 
   step(log, "pivot_root", { root }, () => pivotIntoRootfs(sys, root));
   mountKernelFilesystems(sys);
@@ -227,7 +231,7 @@ function setupContainer(sys: Libc, config: InitConfig): never {
     log,
     "join cgroups",
     { count: cgroupFds.length },
-    () => joinCgroups(sys, cgroupFds, config.cgroupProcs),
+    () => joinCgroups(sys, cgroupFds, config.cgroupJoinFiles),
   );
   log.debug("execve", { path, argv: config.command });
   resetSignals(sys);

@@ -726,3 +726,15 @@ Deno.test("fromPaths() keeps valid paths", () => {
     "/sys/fs/cgroup/cpu,cpuacct/tscontainer/web/cgroup.procs",
   ]);
 });
+
+Deno.test("joinFiles are tasks on v1 and cgroup.procs on v2", () => {
+  const cgroup = ContainerCgroup.fromPaths({
+    memory: "/sys/fs/cgroup/memory/tscontainer/web",
+    unified: "/sys/fs/cgroup/unified/tscontainer/web",
+  });
+
+  assertEquals(cgroup.joinFiles, [
+    "/sys/fs/cgroup/memory/tscontainer/web/tasks",
+    "/sys/fs/cgroup/unified/tscontainer/web/cgroup.procs",
+  ]);
+});
