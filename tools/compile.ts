@@ -16,7 +16,7 @@ const print = (line: string) =>
 
 /**
  * Installs the npm dependencies into ./node_modules, so that the launcher
- * finds them whoever runs it (root through sudo has its own Deno cache).
+ * finds them for any user. Root, through sudo, has its own Deno cache.
  */
 async function installDependencies(): Promise<void> {
   const result = await new Deno.Command(Deno.execPath(), {

@@ -2,8 +2,8 @@
  * Two FIFOs in the state directory between the runtime and the init stage.
  *
  * The runtime starts the init stage first and prepares the cgroups and the
- * network while Deno boots there, then writes the configuration to
- * `init.fifo`; the init stage blocks in open(2) and reads until EOF.
+ * network while Deno boots there. Then it writes the configuration to
+ * `init.fifo`, which the init stage has opened and reads until EOF.
  *
  * The init stage then holds `exec.fifo` open for writing with O_CLOEXEC, so
  * the runtime's read of it ends when execve(2) closes it: the moment the

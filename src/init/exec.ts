@@ -41,7 +41,7 @@ function notExecutable(
   );
 }
 
-/** Explains an execve(2) failure in the terms a shell user knows. */
+/** Turns an execve(2) failure into a message in the terms shells use. */
 function describeExecFailure(command: string, error: SyscallError) {
   switch (error.code) {
     case "ENOENT":

@@ -65,7 +65,7 @@ export function bindRootfs(sys: Libc, rootfs: string): void {
   sys.mount(rootfs, rootfs, null, MS_BIND | MS_REC);
 }
 
-/** What a mount target must be when it exists. */
+/** The file type a mount target must have when it exists. */
 export type TargetKind = "directory" | "file";
 
 function wrongKind(root: string, target: string, kind: TargetKind) {
