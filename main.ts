@@ -11,7 +11,10 @@ if (Deno.args[0] === "init") {
 } else {
   // Installed first, so that a signal sent while the CLI loads is relayed to
   // the container once it runs instead of killing the runtime mid-setup.
-  const { SignalRelay } = await import("./src/container/signals.ts");
+  const { disableInspectorSignal, SignalRelay } = await import(
+    "./src/container/signals.ts"
+  );
+  disableInspectorSignal();
   const relay = new SignalRelay();
   const { main } = await import("./src/cli.ts");
   Deno.exit(await main(Deno.args, relay));

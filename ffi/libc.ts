@@ -122,6 +122,8 @@ export interface Libc {
   mkfifo(path: string, mode: number): void;
   /** Restores the default action of `signal` (signal(2) with SIG_DFL). */
   setSignalDefault(signal: number): void;
+  /** Makes the kernel discard `signal` (signal(2) with SIG_IGN). */
+  ignoreSignal(signal: number): void;
   /** Unblocks every signal of the calling thread (sigprocmask(2)). */
   unblockAllSignals(): void;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent thread exits. */
@@ -164,6 +166,25 @@ function syscallNumbers(): { pivot_root: number; rt_sigaction: number } {
     );
   }
   return numbers;
+}
+
+const SIG_DFL = 0;
+const SIG_IGN = 1;
+
+/**
+ * Sets a signal's disposition with rt_sigaction(2). The kernel struct
+ * sigaction starts with the handler; the rest (flags, restorer, mask) stays
+ * zero. 8 is the kernel's sigset size in bytes.
+ */
+function setSignalHandler(signal: number, handler: number): void {
+  const action = new Uint8Array(32);
+  action[0] = handler;
+  const number = BigInt(syscallNumbers().rt_sigaction);
+  const result = lib().rt_sigaction(number, BigInt(signal), action, null, 8n);
+  check(result, "rt_sigaction", {
+    signal,
+    handler: new Unquoted(handler === SIG_IGN ? "SIG_IGN" : "SIG_DFL"),
+  });
 }
 
 /** The real libc, opened on first use. */
@@ -270,15 +291,11 @@ export const libc: Libc = {
   },
 
   setSignalDefault(signal) {
-    // An all-zero kernel struct sigaction is SIG_DFL with no flags and an
-    // empty mask; 8 is the kernel's sigset size in bytes.
-    const action = new Uint8Array(32);
-    const number = BigInt(syscallNumbers().rt_sigaction);
-    const result = lib().rt_sigaction(number, BigInt(signal), action, null, 8n);
-    check(result, "rt_sigaction", {
-      signal,
-      handler: new Unquoted("SIG_DFL"),
-    });
+    setSignalHandler(signal, SIG_DFL);
+  },
+
+  ignoreSignal(signal) {
+    setSignalHandler(signal, SIG_IGN);
   },
 
   unblockAllSignals() {

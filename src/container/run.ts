@@ -292,7 +292,9 @@ export async function runContainer(
     const status = await child.status;
     return finishContainer(prepared, status);
   } finally {
-    relay.close();
+    // Signals stay caught until teardown ends, so that a second Ctrl-C or
+    // SIGTERM cannot stop the runtime halfway through it.
     await teardown.run();
+    relay.close();
   }
 }

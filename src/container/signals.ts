@@ -1,15 +1,38 @@
 /** Relaying signals that the runtime receives to the container's PID 1. */
+import { libc } from "../../ffi/libc.ts";
+import type { Libc } from "../../ffi/libc.ts";
 import { Logger } from "../log.ts";
 
-/** Signals the runtime relays, as docker's signal proxy does. */
+/**
+ * Signals the runtime relays, as docker's signal proxy does. SIGUSR1 is not
+ * among them: `disableInspectorSignal` makes every tscontainer process
+ * ignore it.
+ */
 export const FORWARDED_SIGNALS: Deno.Signal[] = [
   "SIGTERM",
   "SIGINT",
   "SIGQUIT",
   "SIGHUP",
-  "SIGUSR1",
   "SIGUSR2",
 ];
+
+const SIGUSR1 = 10;
+
+/**
+ * Makes this process ignore SIGUSR1. Since version 2.9.2, Deno starts its V8
+ * inspector on 127.0.0.1:9229 when it receives SIGUSR1, 500 ms or more after
+ * start, and any local user who connects to it could run code as root.
+ *
+ * NOTE: Deno installs that handler through the same registry as
+ * `Deno.addSignalListener`, which calls sigaction(2) only for the first
+ * listener of a signal. So a listener is registered first, and the kernel
+ * disposition is then set to SIG_IGN, which the later inspector registration
+ * leaves in place. A test checks that no inspector starts.
+ */
+export function disableInspectorSignal(sys: Libc = libc): void {
+  Deno.addSignalListener("SIGUSR1", () => {});
+  sys.ignoreSignal(SIGUSR1);
+}
 
 /**
  * Relays signals to a child process until the returned function is called.

@@ -33,6 +33,7 @@ import {
   step,
 } from "../log.ts";
 import { INIT_CHANNEL_ENV, RUNTIME_PID_ENV } from "./config.ts";
+import { disableInspectorSignal } from "../container/signals.ts";
 import type { InitConfig, InitFailure } from "./config.ts";
 import { changeWorkdir, execCommand, resolveCommand } from "./exec.ts";
 import {
@@ -263,6 +264,8 @@ export function runInit(sys: Libc = libc): never {
   configureLogging();
   let errorFd = -1;
   try {
+    // The init stage may wait long for its configuration on a busy host.
+    step(log, "ignore SIGUSR1", {}, () => disableInspectorSignal(sys));
     // The runtime may die without tearing down: take the container with it.
     step(
       log,

@@ -336,7 +336,9 @@ export async function removeNetworkFromState(
   stateDir: string,
   state: NetworkState,
 ): Promise<void> {
-  const hostVeth = state.hostVeth ?? hostVethNameOf(name);
+  // Derived from the name, not read from the saved state: a damaged state
+  // file must not make cleanup delete another interface.
+  const hostVeth = hostVethNameOf(name);
   await stepAsync(
     logger,
     "remove network",

@@ -251,3 +251,84 @@ Deno.test({
     }
   },
 });
+
+/** Counts the sockets a process has open. */
+function socketCount(pid: number): number {
+  return [...Deno.readDirSync(`/proc/${pid}/fd`)].filter((entry) => {
+    try {
+      return Deno.readLinkSync(`/proc/${pid}/fd/${entry.name}`).startsWith(
+        "socket:",
+      );
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+Deno.test({
+  name: "SIGUSR1 opens no inspector in the runtime",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("usr1");
+    const run = startContainer(name, [
+      "--network",
+      "none",
+      "--",
+      "sleep",
+      "60",
+    ]);
+    try {
+      const containerPid = await waitForContainerPid(name);
+      const state = JSON.parse(
+        Deno.readTextFileSync(`/run/tscontainer/${name}/state.json`),
+      );
+      // Deno installs its SIGUSR1 inspector handler 500 ms after start.
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const socketsBefore = socketCount(state.runtimePid);
+
+      Deno.kill(state.runtimePid, "SIGUSR1");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      assertEquals(socketCount(state.runtimePid), socketsBefore);
+      Deno.kill(containerPid, "SIGKILL");
+      const result = await run.result;
+      assertEquals(result.code, 137, result.stderr);
+      assert(!/Debugger listening/.test(result.stderr), result.stderr);
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
+    }
+  },
+});
+
+Deno.test({
+  name: "second SIGTERM during teardown is caught",
+  ignore,
+  async fn() {
+    await prepareRootfs();
+    const name = uniqueName("term-twice");
+    const run = startContainer(name, [
+      "--network",
+      "none",
+      "--",
+      "/bin/sh",
+      "-c",
+      "trap 'exit 3' TERM; while true; do sleep 0.1; done",
+    ]);
+    try {
+      await waitForContainerPid(name);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      Deno.kill(run.pid, "SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      Deno.kill(run.pid, "SIGTERM");
+      const result = await run.result;
+
+      assertEquals(result.code, 3, result.stderr);
+    } finally {
+      await run.result;
+      await assertNoLeftovers(name);
+    }
+  },
+});

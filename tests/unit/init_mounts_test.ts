@@ -39,6 +39,7 @@ function recordingLibc(calls: Call[]): Libc {
     mknod: record("mknod"),
     mkfifo: record("mkfifo"),
     setSignalDefault: record("setSignalDefault"),
+    ignoreSignal: record("ignoreSignal"),
     unblockAllSignals: record("unblockAllSignals"),
     setParentDeathSignal: record("setParentDeathSignal"),
   };
