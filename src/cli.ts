@@ -9,6 +9,7 @@ import {
 import { LOG_LEVEL_ENV, LOG_LEVELS, setLogLevel } from "./log.ts";
 import type { LogLevel } from "./log.ts";
 import type { SignalRelay } from "./container/signals.ts";
+import { requireRoot } from "./container/privileges.ts";
 
 const encoder = new TextEncoder();
 
@@ -115,6 +116,7 @@ function psCommand(result: CommandResult): Command {
     .action(async (options) => {
       applyLogLevel(options);
       releaseSignals(result);
+      requireRoot();
       const { psCommand } = await import("./commands/ps.ts");
       result.status = psCommand(options);
     });
@@ -136,6 +138,7 @@ function statsCommand(result: CommandResult): Command {
     .action(async (names: string[], options) => {
       applyLogLevel(options);
       releaseSignals(result);
+      requireRoot();
       const { statsCommand } = await import("./commands/stats.ts");
       result.status = await statsCommand(names, options);
     });
@@ -166,7 +169,7 @@ function killCommand(result: CommandResult): Command {
       applyLogLevel(options);
       releaseSignals(result);
       const { killCommand } = await import("./commands/kill.ts");
-      result.status = killCommand(names, options.signal);
+      result.status = await killCommand(names, options.signal);
     });
 }
 

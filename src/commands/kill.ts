@@ -3,9 +3,11 @@
  * `docker kill` does. The runtime of each then tears the container down.
  */
 import { constants } from "node:os";
-import { requireRoot } from "../container/run.ts";
+import { requireRoot } from "../container/privileges.ts";
 import { RuntimeError, UsageError } from "../errors.ts";
 import { isLive, readState } from "../state/store.ts";
+import type { ContainerState } from "../state/store.ts";
+import { forEachContainer } from "./each.ts";
 
 /**
  * Returns the Deno signal name for "KILL", "SIGKILL" or "9".
@@ -27,30 +29,54 @@ export function parseSignal(text: string): Deno.Signal {
   return name as Deno.Signal;
 }
 
+function readProcFile(pid: number, file: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/${file}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Sends `signal` to each named container's PID 1 and returns 0.
- * @throws {RuntimeError} when a container is unknown, stopped or starting.
+ * Returns the host PID to signal: the command once it runs, else the init
+ * stage. Each is checked to still be the container's process, so that a
+ * stale or damaged state file cannot direct a signal at another process.
  */
-export function killCommand(names: string[], signalText: string): number {
+function targetPid(name: string, state: ContainerState): number {
+  if (state.pid > 0) {
+    const cgroups = readProcFile(state.pid, "cgroup") ?? "";
+    if (cgroups.includes(`/tscontainer/${name}\n`)) return state.pid;
+  } else if (state.initPid && state.initPid > 0) {
+    const stat = readProcFile(state.initPid, "stat") ?? "";
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (parent === state.runtimePid) return state.initPid;
+  }
+  throw new RuntimeError(
+    `container ${JSON.stringify(name)} has no process to signal`,
+    { hint: "it may have just exited; check with `tscontainer ps`" },
+  );
+}
+
+function killOne(name: string, signal: Deno.Signal): void {
+  const state = readState(name);
+  if (!isLive(name)) {
+    throw new RuntimeError(`container ${JSON.stringify(name)} is not running`, {
+      hint: `remove what it left with \`tscontainer rm ${name}\``,
+    });
+  }
+  Deno.kill(targetPid(name, state), signal);
+}
+
+/**
+ * Sends `signal` to each named container and returns 0, or 125 when any
+ * failed (each failure is printed).
+ * @throws {UsageError} for an unknown signal.
+ */
+export function killCommand(
+  names: string[],
+  signalText: string,
+): Promise<number> {
   requireRoot();
   const signal = parseSignal(signalText);
-  for (const name of names) {
-    const state = readState(name);
-    if (!isLive(name)) {
-      throw new RuntimeError(
-        `container ${JSON.stringify(name)} is not running`,
-        {
-          hint: `remove what it left with \`tscontainer rm ${name}\``,
-        },
-      );
-    }
-    if (state.pid <= 0) {
-      throw new RuntimeError(
-        `container ${JSON.stringify(name)} is still starting`,
-        { hint: "try again in a moment" },
-      );
-    }
-    Deno.kill(state.pid, signal);
-  }
-  return 0;
+  return forEachContainer(names, (name) => killOne(name, signal));
 }

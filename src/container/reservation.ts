@@ -84,6 +84,11 @@ export function reserveName(name: string): Reservation {
       const lock = FileLock.acquire(join(dir, "lock"));
       return { name, dir, lock, reclaimed: false };
     }
+    if (!Deno.statSync(dir).isDirectory) {
+      throw new RuntimeError(`state path ${dir} is not a directory`, {
+        hint: `remove it (rm ${dir}); tscontainer keeps its state there`,
+      });
+    }
     const lock = tryLockStale(join(dir, "lock"));
     if (!lock) throw nameInUse(name);
     return { name, dir, lock, stale: readStaleState(name), reclaimed: true };

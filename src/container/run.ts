@@ -15,6 +15,7 @@ import { Logger, step, stepAsync } from "../log.ts";
 import { DATA_ROOT, dataDirOf, writeStateFile } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 import type { InitConfig, InitFailure, OverlayDirs } from "../init/config.ts";
+import { requireRoot } from "./privileges.ts";
 import { reclaimStale, releaseName, reserveName } from "./reservation.ts";
 import type { Reservation } from "./reservation.ts";
 import type { RunConfig } from "./run_config.ts";
@@ -37,14 +38,6 @@ interface PreparedContainer {
   network: ContainerNetwork;
   state: ContainerState;
   init: InitConfig;
-}
-
-/** @throws {RuntimeError} when not running as root. */
-export function requireRoot(uid = Deno.uid()): void {
-  if (uid === 0) return;
-  throw new RuntimeError("tscontainer must run as root (uid 0)", {
-    hint: "run it with sudo",
-  });
 }
 
 /**
@@ -75,10 +68,11 @@ function removeDataDir(name: string): void {
   Deno.removeSync(dataDirOf(name), { recursive: true });
 }
 
-function initialState(config: RunConfig): ContainerState {
+function initialState(config: RunConfig, initPid: number): ContainerState {
   return {
     name: config.name,
     pid: 0,
+    initPid,
     runtimePid: Deno.pid,
     hostname: config.hostname,
     rootfs: config.rootfs,
@@ -116,11 +110,11 @@ async function reserveContainer(
 async function prepareHost(
   config: RunConfig,
   reservation: Reservation,
-  channel: InitChannel,
+  stage: { channel: InitChannel; pid: number },
   teardown: Teardown,
 ): Promise<PreparedContainer> {
   const { name } = config;
-  const state = initialState(config);
+  const state = initialState(config, stage.pid);
   const overlay = config.overlay
     ? step(
       log,
@@ -177,7 +171,7 @@ async function prepareHost(
     env: config.env,
     workdir: config.workdir,
     errorFile: join(reservation.dir, "init-error"),
-    execFifo: channel.exec,
+    execFifo: stage.channel.exec,
   };
   return { reservation, cgroup, network, state, init };
 }
@@ -208,6 +202,7 @@ function readInitFailure(path: string): InitFailure | undefined {
 function finishContainer(
   prepared: PreparedContainer,
   status: Deno.CommandStatus,
+  started: boolean,
 ): number {
   const failure = readInitFailure(prepared.init.errorFile);
   if (failure) {
@@ -215,6 +210,15 @@ function finishContainer(
       hint: failure.hint,
       exitCode: failure.exitCode,
     });
+  }
+  if (!started) {
+    const how = status.signal
+      ? `killed by ${status.signal}`
+      : `status ${status.code}`;
+    throw new RuntimeError(
+      `the init stage ended (${how}) before it started the command`,
+      { hint: "rerun with --log-level debug to see the last step it took" },
+    );
   }
   const kills = prepared.cgroup.oomKills();
   if (kills > 0) {
@@ -269,7 +273,10 @@ export async function runContainer(
   try {
     const reservation = await reserveContainer(config, teardown);
     const { child, channel, exited } = startInit(reservation, teardown);
-    const prepared = await prepareHost(config, reservation, channel, teardown);
+    const prepared = await prepareHost(config, reservation, {
+      channel,
+      pid: child.pid,
+    }, teardown);
     await stepAsync(
       log,
       "send init configuration",
@@ -290,7 +297,7 @@ export async function runContainer(
       log.debug("container started", { name: config.name, pid: child.pid });
     }
     const status = await child.status;
-    return finishContainer(prepared, status);
+    return finishContainer(prepared, status, started === "exec");
   } finally {
     // Signals stay caught until teardown ends, so that a second Ctrl-C or
     // SIGTERM cannot stop the runtime halfway through it.

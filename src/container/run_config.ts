@@ -90,6 +90,14 @@ export function checkRootfs(path: string | undefined): string {
       { hint },
     );
   }
+  if (/^\/(proc|sys|dev)(\/|$)/.test(real)) {
+    throw new UsageError(
+      `root filesystem ${JSON.stringify(path)} is in the kernel's ${
+        real.split("/")[1]
+      } file system`,
+      { hint },
+    );
+  }
   if (real === "/") {
     throw new UsageError(
       `root filesystem ${JSON.stringify(path)} is the host's /`,

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { FileLock } from "./lock.ts";
 import { RuntimeError } from "../errors.ts";
+import { NAME_PATTERN } from "../container/names.ts";
 
 /** Root of the per-container state directories; tests may override it. */
 export const STATE_ROOT = Deno.env.get("TSC_STATE_ROOT") ?? "/run/tscontainer";
@@ -30,8 +31,10 @@ export interface NetworkState {
 /** What `state.json` records about a running container. */
 export interface ContainerState {
   name: string;
-  /** Host PID of the container's PID 1; 0 until the init stage has started. */
+  /** Host PID of the container's PID 1; 0 until the command runs. */
   pid: number;
+  /** Host PID of the init stage, which becomes PID 1 when it executes the command. */
+  initPid?: number;
   /** PID of the runtime process that owns the container. */
   runtimePid: number;
   hostname: string;
@@ -59,18 +62,37 @@ export function isLive(name: string): boolean {
 
 /** Reads a container's state file. Throws `RuntimeError` when absent. */
 export function readState(name: string): ContainerState {
+  // A name is a path component here, so "../x" must not reach other files.
+  if (!NAME_PATTERN.test(name)) {
+    throw new RuntimeError(`no such container: ${JSON.stringify(name)}`, {
+      hint: "container names match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}",
+    });
+  }
+  let text: string;
   try {
-    return JSON.parse(
-      Deno.readTextFileSync(join(stateDirOf(name), "state.json")),
-    );
+    text = Deno.readTextFileSync(join(stateDirOf(name), "state.json"));
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
+    if (
+      error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotADirectory
+    ) {
       throw new RuntimeError(`no such container: ${JSON.stringify(name)}`, {
         hint: "list running containers with `tscontainer ps`",
         cause: error,
       });
     }
     throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new RuntimeError(
+      `the state file of container ${JSON.stringify(name)} is damaged`,
+      {
+        hint: `remove what it left with \`tscontainer rm ${name}\``,
+        cause: error,
+      },
+    );
   }
 }
 

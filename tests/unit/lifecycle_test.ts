@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertThrows } from "../assert.ts";
-import { requireRoot } from "../../src/container/run.ts";
+import { requireRoot } from "../../src/container/privileges.ts";
 import { Teardown } from "../../src/container/teardown.ts";
 import { initInvocation } from "../../src/container/spawn_init.ts";
 import { RuntimeError } from "../../src/errors.ts";
