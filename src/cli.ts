@@ -84,7 +84,7 @@ function runCommand(result: CommandResult): Command {
       "fixed address for the container in the bridge subnet",
     )
     .option(
-      "-p, --publish <hostPort:containerPort>",
+      "-p, --publish <[ip:]hostPort:containerPort>",
       "publish a container TCP port on the host (repeatable)",
       collect,
       [],
