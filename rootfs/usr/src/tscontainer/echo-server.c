@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
+/* The signal mask with SIGINT and SIGTERM deliverable, used while waiting. */
+static sigset_t waiting_mask;
 
 static void usage(void)
 {
@@ -89,7 +92,8 @@ static int listen_on(int port)
 	struct sockaddr_in address;
 	socklen_t length = sizeof(address);
 	int enable = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a client that left between ppoll() and accept() gives EAGAIN. */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0) {
 		perror("echo-server: socket");
@@ -187,22 +191,51 @@ static void serve_client(int fd, const struct sockaddr_in *peer, const char *pre
 	close(fd);
 }
 
+/*
+ * Blocks SIGINT and SIGTERM except inside ppoll(), which unblocks them
+ * atomically while it waits. Without this, a stop signal that arrives between
+ * the check of stop_signal and a blocking accept() would be handled without
+ * waking the accept(), and the server would not stop.
+ */
+static void block_stop_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &waiting_mask);
+}
+
+/* Waits for a client on the listener. Returns 0 once a stop signal arrived. */
+static int wait_for_client(int listener)
+{
+	struct pollfd poll_fd = { .fd = listener, .events = POLLIN };
+
+	while (!stop_signal) {
+		if (ppoll(&poll_fd, 1, NULL, &waiting_mask) > 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void accept_clients(int listener, const char *prefix)
 {
-	while (!stop_signal) {
+	while (wait_for_client(listener)) {
 		struct sockaddr_in peer;
 		socklen_t length = sizeof(peer);
 		int fd = accept4(listener, (struct sockaddr *)&peer, &length, SOCK_CLOEXEC);
 		pid_t pid;
 
 		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
+			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
 				fprintf(stderr, "echo-server: accept failed: %s\n", strerror(errno));
 			continue;
 		}
 
 		pid = fork();
 		if (pid == 0) {
+			sigprocmask(SIG_SETMASK, &waiting_mask, NULL);
 			close(listener);
 			serve_client(fd, &peer, prefix);
 			_exit(0);
@@ -234,6 +267,7 @@ int main(int argc, char **argv)
 		usage();
 
 	install_handlers();
+	block_stop_signals();
 	listener = listen_on(parse_port(argv[optind]));
 	accept_clients(listener, prefix);
 

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@
 #define MIB (1024.0 * 1024.0)
 
 static volatile sig_atomic_t stop_signal;
+/* The signal mask with SIGINT and SIGTERM deliverable, used while waiting. */
+static sigset_t waiting_mask;
 
 static void usage(void)
 {
@@ -66,12 +69,41 @@ static void install_handlers(void)
 	sigaction(SIGTERM, &action, NULL);
 }
 
+/*
+ * Blocks SIGINT and SIGTERM except inside ppoll(), which unblocks them
+ * atomically while it waits. Without this, a stop signal that arrives between
+ * the check of stop_signal and a blocking accept() would be handled without
+ * waking the accept(), and the server would not stop.
+ */
+static void block_stop_signals(void)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &waiting_mask);
+}
+
+/* Waits for a client on the listener. Returns 0 once a stop signal arrived. */
+static int wait_for_client(int listener)
+{
+	struct pollfd poll_fd = { .fd = listener, .events = POLLIN };
+
+	while (!stop_signal) {
+		if (ppoll(&poll_fd, 1, NULL, &waiting_mask) > 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int listen_on(int port)
 {
 	struct sockaddr_in address;
 	socklen_t length = sizeof(address);
 	int enable = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a client that left between ppoll() and accept() gives EAGAIN. */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0) {
 		perror("tcp-sink: socket");
@@ -150,19 +182,23 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		usage();
 	install_handlers();
+	block_stop_signals();
 	listener = listen_on(parse_port(argv[1]));
 
-	while (!stop_signal) {
+	while (wait_for_client(listener)) {
 		struct sockaddr_in peer;
 		socklen_t length = sizeof(peer);
 		int fd = accept4(listener, (struct sockaddr *)&peer, &length, SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
+			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
 				fprintf(stderr, "tcp-sink: accept failed: %s\n", strerror(errno));
 			continue;
 		}
+		/* A stop signal may interrupt the transfer, as before. */
+		sigprocmask(SIG_SETMASK, &waiting_mask, NULL);
 		receive_one(fd, &peer, monotonic_seconds());
+		block_stop_signals();
 		close(fd);
 	}
 
