@@ -6,19 +6,10 @@ import {
 } from "../errors.ts";
 import type { Libc } from "../../ffi/libc.ts";
 import { SyscallError } from "../../ffi/errors.ts";
+import { statOrUndefined } from "../rootfs/resolve.ts";
 
 const DEFAULT_PATH =
   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.statSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    if (error instanceof Deno.errors.NotADirectory) return undefined;
-    throw error;
-  }
-}
 
 function notFound(command: string): RuntimeError {
   return new RuntimeError(
@@ -81,7 +72,7 @@ function describeExecFailure(command: string, error: SyscallError) {
  */
 export function resolveCommand(command: string, env: string[]): string {
   if (command.includes("/")) {
-    const info = statOrUndefined(command);
+    const info = statOrUndefined(command, true);
     if (!info) throw notFound(command);
     if (info.isDirectory) throw notExecutable(command, "it is a directory");
     return command;
@@ -90,7 +81,7 @@ export function resolveCommand(command: string, env: string[]): string {
   const searchPath = pathEntry ? pathEntry.slice(5) : DEFAULT_PATH;
   for (const dir of searchPath.split(":")) {
     const candidate = `${dir || "."}/${command}`;
-    const info = statOrUndefined(candidate);
+    const info = statOrUndefined(candidate, true);
     if (info?.isFile) return candidate;
   }
   throw notFound(command);

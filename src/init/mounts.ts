@@ -20,6 +20,7 @@ import {
   findSymlinkComponent,
   joinUnder,
   splitPath,
+  statOrUndefined,
 } from "../rootfs/resolve.ts";
 import type { OverlayDirs } from "./config.ts";
 
@@ -109,16 +110,6 @@ export function checkMountTarget(
       throw wrongKind(root, partial, expected);
     }
   });
-}
-
-function statOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.lstatSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    if (error instanceof Deno.errors.NotADirectory) return undefined;
-    throw error;
-  }
 }
 
 /** Creates `path` as a directory when it is missing, as runc does for mount points. */

@@ -29,9 +29,16 @@ export function joinUnder(root: string, ...parts: string[]): string {
 /** Symlinks followed before giving up, as the kernel's MAXSYMLINKS. */
 const MAX_SYMLINKS = 40;
 
-function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+/**
+ * Returns the file's information, or undefined when it or a parent is
+ * missing. Symbolic links are followed only when `followLinks` is set.
+ */
+export function statOrUndefined(
+  path: string,
+  followLinks = false,
+): Deno.FileInfo | undefined {
   try {
-    return Deno.lstatSync(path);
+    return followLinks ? Deno.statSync(path) : Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     if (error instanceof Deno.errors.NotADirectory) return undefined;
@@ -55,7 +62,7 @@ export function resolveInRoot(root: string, path: string): string | undefined {
       continue;
     }
     const hostPath = joinUnder(root, ...resolved, part);
-    const info = lstatOrUndefined(hostPath);
+    const info = statOrUndefined(hostPath);
     if (!info) return undefined;
     if (!info.isSymlink) {
       resolved.push(part);
@@ -88,7 +95,7 @@ export function findSymlinkComponent(
   const parts = splitPath(path);
   for (let index = 1; index <= parts.length; index++) {
     const relative = parts.slice(0, index).join("/");
-    const info = lstatOrUndefined(joinUnder(root, relative));
+    const info = statOrUndefined(joinUnder(root, relative));
     if (!info) return undefined;
     if (info.isSymlink) {
       return {
