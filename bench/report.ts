@@ -1,4 +1,5 @@
 /** The Markdown report that `deno task bench` writes. */
+import { renderLimits } from "./report_limits.ts";
 import { MEMORY_LIMIT } from "./peer_commands.ts";
 import {
   renderConcurrency,
@@ -202,6 +203,7 @@ export function renderReport(results: BenchResults): string {
           "Each log line ends a step; `starts at` counts from the runtime's time origin.\n\n" +
           renderTimeline(results.timeline, results.anatomy),
     ),
+    renderLimits(),
     renderCleanup(results),
   ];
   return sections.filter((part) => part !== undefined).join("\n\n") + "\n";
