@@ -212,11 +212,11 @@ function finishContainer(
     });
   }
   if (!started) {
-    const how = status.signal
+    const ending = status.signal
       ? `killed by ${status.signal}`
       : `status ${status.code}`;
     throw new RuntimeError(
-      `the init stage ended (${how}) before it started the command`,
+      `the init stage ended (${ending}) before it started the command`,
       { hint: "rerun with --log-level debug to see the last step it took" },
     );
   }

@@ -156,7 +156,7 @@ function checkEnv(entries: string[]): string[] {
   return entries;
 }
 
-/** The container's environment: defaults first, then --env entries. */
+/** Builds the container's environment: defaults first, then --env entries. */
 export function containerEnv(hostname: string, extra: string[]): string[] {
   const defaults: Record<string, string> = {
     PATH: DEFAULT_PATH,

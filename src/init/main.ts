@@ -275,8 +275,8 @@ export function runInit(sys: Libc = libc): never {
     );
     step(log, "check the runtime is alive", {}, checkParentIsRuntime);
     const config = step(log, "read configuration", {}, readConfig);
-    // Held open until execve closes it, which tells the runtime the
-    // command runs.
+    // Held open until execve closes it: the runtime reads that as the
+    // start of the command.
     step(
       log,
       "open exec fifo",

@@ -28,7 +28,7 @@ export interface NetworkState {
   ports?: { hostPort: number; containerPort: number }[];
 }
 
-/** What `state.json` records about a running container. */
+/** The contents of `state.json`, for a running container. */
 export interface ContainerState {
   name: string;
   /** Host PID of the container's PID 1; 0 until the command runs. */

@@ -1,7 +1,7 @@
 import { assertEquals } from "../assert.ts";
 import { FORWARDED_SIGNALS, SignalRelay } from "../../src/container/signals.ts";
 
-/** A stand-in for the init stage's process that records signals. */
+/** Returns a stand-in for the init stage's process that records signals. */
 function recordingChild(received: string[]): Deno.ChildProcess {
   return {
     pid: 4242,
