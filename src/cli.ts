@@ -1,24 +1,14 @@
 /** The command-line interface: parses arguments and dispatches commands. */
 import { Command, CommanderError, Option } from "commander";
-import {
-  errorMessage,
-  EXIT_RUNTIME_ERROR,
-  exitCodeOf,
-  findHint,
-} from "./errors.ts";
+import { EXIT_RUNTIME_ERROR, exitCodeOf } from "./errors.ts";
+import { printError } from "./messages.ts";
 import { LOG_LEVEL_ENV, LOG_LEVELS, setLogLevel } from "./log.ts";
 import type { LogLevel } from "./log.ts";
 import type { SignalRelay } from "./container/signals.ts";
 import { requireRoot } from "./container/privileges.ts";
 
-const encoder = new TextEncoder();
-
 /** The version `--version` prints. */
 export const VERSION = "0.1.0";
-
-function writeError(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text));
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -208,9 +198,7 @@ export function buildProgram(result: CommandResult): Command {
 }
 
 function reportError(error: unknown): number {
-  writeError(`tscontainer: ${errorMessage(error)}\n`);
-  const hint = findHint(error);
-  if (hint) writeError(`tscontainer: hint: ${hint}\n`);
+  printError(error);
   return exitCodeOf(error);
 }
 

@@ -2,9 +2,8 @@
  * Running a command on several containers, as `docker kill a b` does: a
  * failure on one name is reported and the others are still handled.
  */
-import { errorMessage, EXIT_RUNTIME_ERROR, findHint } from "../errors.ts";
-
-const encoder = new TextEncoder();
+import { EXIT_RUNTIME_ERROR } from "../errors.ts";
+import { printError } from "../messages.ts";
 
 /**
  * Calls `action` for each name, printing the error of each one that fails.
@@ -20,13 +19,7 @@ export async function forEachContainer(
       await action(name);
     } catch (error) {
       failed = true;
-      const hint = findHint(error);
-      Deno.stderr.writeSync(
-        encoder.encode(
-          `tscontainer: ${errorMessage(error)}\n` +
-            (hint ? `tscontainer: hint: ${hint}\n` : ""),
-        ),
-      );
+      printError(error);
     }
   }
   return failed ? EXIT_RUNTIME_ERROR : 0;

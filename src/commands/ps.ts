@@ -3,6 +3,7 @@
  * (one object a line, as `docker ps --format json` prints them).
  */
 import { UsageError } from "../errors.ts";
+import { printNotice } from "../messages.ts";
 import { isLive, listLiveStates, listStateNames } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
 
@@ -39,10 +40,8 @@ function warnAboutStale(): void {
   const stale = listStateNames().filter((name) => !isLive(name));
   if (stale.length === 0) return;
   const names = stale.join(" ");
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(
-      `tscontainer: stopped containers left state behind: ${names}; remove them with \`tscontainer rm ${names}\`\n`,
-    ),
+  printNotice(
+    `stopped containers left state behind: ${names}; remove them with \`tscontainer rm ${names}\``,
   );
 }
 

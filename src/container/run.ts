@@ -11,6 +11,7 @@ import {
 } from "../network/mod.ts";
 import type { ContainerNetwork } from "../network/mod.ts";
 import { RuntimeError } from "../errors.ts";
+import { printNotice } from "../messages.ts";
 import { Logger, step, stepAsync } from "../log.ts";
 import { DATA_ROOT, dataDirOf, writeStateFile } from "../state/store.ts";
 import type { ContainerState } from "../state/store.ts";
@@ -224,11 +225,7 @@ function finishContainer(
   if (kills > 0) {
     const report = describeOomKills(kills, prepared.state.limits?.memoryBytes);
     // A report for the user, as docker prints one, rather than a log line.
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `tscontainer: container ${prepared.state.name}: ${report}\n`,
-      ),
-    );
+    printNotice(`container ${prepared.state.name}: ${report}`);
   }
   log.debug("container exited", {
     code: status.code,
