@@ -48,7 +48,7 @@ export const LOCK_UN = 8;
 // Options for prctl(2).
 export const PR_SET_PDEATHSIG = 1;
 
-// How argument of sigprocmask(2).
+// Value of the `how` argument of sigprocmask(2).
 export const SIG_SETMASK = 2;
 
 // File type bits for mknod(2).

@@ -11,7 +11,7 @@ export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
 export interface RuntimeErrorOptions {
-  /** What the user can do about it, printed on its own line. */
+  /** The next step for the user, printed on its own line. */
   hint?: string;
   cause?: unknown;
   exitCode?: number;

@@ -177,7 +177,7 @@ export function step<T>(
   return result;
 }
 
-/** The asynchronous form of `step`, for host-side work in the runtime. */
+/** Runs an asynchronous step, as `step` does, for host-side work in the runtime. */
 export async function stepAsync<T>(
   logger: Logger,
   name: string,

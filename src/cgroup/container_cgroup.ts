@@ -153,12 +153,12 @@ export class ContainerCgroup {
   readonly procsFiles: string[];
   /**
    * The file of each directory that the init stage writes "0" to, to join:
-   * `tasks` on v1 and `cgroup.procs` on v2. On v1 `tasks` moves only the
-   * writing thread, which is enough because execve leaves only that thread,
-   * and it skips the global lock that cgroup.procs takes (a write to it
-   * waits for an RCU grace period, 12 to 20 ms on the build machine).
-   * cgroup v2 puts all threads of a process in one cgroup, so there it must
-   * be cgroup.procs.
+   * `tasks` on v1 and `cgroup.procs` on v2. On v1, `tasks` moves only the
+   * writing thread, which is enough because execve leaves only that thread.
+   * It also skips the global lock that a cgroup.procs write takes, which
+   * waits for an RCU grace period (12 to 22 ms on the build machine).
+   * cgroup v2 keeps all threads of a process in one cgroup, so there it
+   * must be cgroup.procs.
    */
   readonly joinFiles: string[];
 

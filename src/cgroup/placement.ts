@@ -1,5 +1,5 @@
 /**
- * Where a container's cgroup goes in each hierarchy: `<base>/tscontainer/<name>`.
+ * Placement of a container's cgroup in each hierarchy: `<base>/tscontainer/<name>`.
  *
  * The base is the `--cgroup-parent` path when given, taken from the
  * hierarchy's root. Without it, the base on v1 is the runtime's own cgroup, as

@@ -79,8 +79,8 @@ export function reserveName(name: string): Reservation {
   try {
     const created = makeStateDir(dir);
     if (created) {
-      // Nobody else can own a directory created under the global lock, but a
-      // liveness probe (`ps`, `stats`) may hold the lock for a moment.
+      // No other runtime can own a directory created under the global lock,
+      // but a liveness probe (`ps`, `stats`) may take the lock for a moment.
       const lock = FileLock.acquire(join(dir, "lock"));
       return { name, dir, lock, reclaimed: false };
     }

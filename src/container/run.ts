@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { ContainerCgroup, describeOomKills } from "../cgroup/mod.ts";
 import {
   prepareNetwork,
-  renderHostsFile,
   startPortForwarding,
+  writeHostsFile,
 } from "../network/mod.ts";
 import type { ContainerNetwork } from "../network/mod.ts";
 import { RuntimeError } from "../errors.ts";
@@ -149,16 +149,12 @@ async function prepareHost(
   state.network = network.state;
   writeStateFile(reservation.dir, state);
 
-  const hostsFile = join(reservation.dir, "hosts");
-  step(
+  const hostsFile = step(
     log,
     "write hosts file",
-    { path: hostsFile },
+    {},
     () =>
-      Deno.writeTextFileSync(
-        hostsFile,
-        renderHostsFile(config.hostname, network.state.address),
-      ),
+      writeHostsFile(reservation.dir, config.hostname, network.state.address),
   );
   const init: InitConfig = {
     name,

@@ -2,7 +2,6 @@
  * Turning `run` options into a checked configuration, before any setup, so
  * that bad input fails fast and leaves nothing behind.
  */
-import { resolve } from "node:path";
 import { RuntimeError, UsageError } from "../errors.ts";
 import {
   parseCpus,
@@ -44,7 +43,7 @@ export interface RunOptions {
 export interface RunConfig {
   name: string;
   hostname: string;
-  /** Absolute, symlink-free path of the root filesystem. */
+  /** Absolute, symlink-free path of the root filesystem (a real path). */
   rootfs: string;
   command: string[];
   env: string[];
@@ -214,6 +213,25 @@ function parseNetwork(options: RunOptions): NetworkOptions {
 }
 
 /**
+ * Checks --rootfs and returns its real path. When it is missing and a
+ * command is given, the hint names the subcommands, in case the first word
+ * was meant as one.
+ * @throws {UsageError} or {RuntimeError} naming the path and the fix.
+ */
+function checkRootfsOption(options: RunOptions): string {
+  if (options.rootfs === undefined && options.command.length > 0) {
+    const word = JSON.stringify(options.command[0]);
+    throw new UsageError("missing --rootfs DIR", {
+      hint:
+        `to run ${word} in a container, pass --rootfs DIR; if ${word} was meant as a tscontainer command, the commands are run, ps, stats, rm and kill`,
+    });
+  }
+  const rootfs = checkRootfs(options.rootfs);
+  if (options.overlay) checkOverlayPath(rootfs);
+  return rootfs;
+}
+
+/**
  * Checks every option and returns the container's configuration.
  * @throws {UsageError} or {RuntimeError} naming the bad value and the fix.
  */
@@ -228,23 +246,17 @@ export function buildRunConfig(options: RunOptions): RunConfig {
   const network = parseNetwork(options);
   const env = containerEnv(hostname, checkEnv(options.env));
   const workdir = checkWorkdir(options.workdir);
-  if (options.rootfs === undefined && options.command.length > 0) {
-    const word = JSON.stringify(options.command[0]);
-    throw new UsageError("missing --rootfs DIR", {
-      hint:
-        `to run ${word} in a container, pass --rootfs DIR; if ${word} was meant as a tscontainer command, the commands are run, ps, stats, rm and kill`,
-    });
-  }
-  const rootfs = checkRootfs(options.rootfs);
-  if (options.overlay) checkOverlayPath(rootfs);
+
+  const rootfs = checkRootfsOption(options);
   const command = options.command.length > 0
     ? options.command
     : DEFAULT_COMMAND;
   if (options.command.length === 0) checkDefaultShell(rootfs);
+
   return {
     name,
     hostname,
-    rootfs: resolve(rootfs),
+    rootfs,
     command,
     env,
     workdir,

@@ -41,8 +41,8 @@ export function disableInspectorSignal(sys: Libc = libc): void {
  * NOTE: on a terminal, Ctrl-C and Ctrl-\ send SIGINT and SIGQUIT to the whole
  * foreground process group, which includes the container. Relaying them too
  * would deliver them twice, so they are relayed only when stdin is not a
- * terminal; the runtime still catches them, so it never exits before the
- * container has been torn down.
+ * terminal. The runtime still catches them, so that it never exits before
+ * the container has been torn down.
  */
 export class SignalRelay {
   private child?: Deno.ChildProcess;

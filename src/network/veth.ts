@@ -16,11 +16,11 @@ export const CONTAINER_INTERFACE = "eth0";
 
 /**
  * MTU of tsc0 and of both ends of each veth pair. tsc0 is a host-only
- * network, so its frames never meet a 1500-byte link, and large frames bring
+ * network, so its frames never cross a 1500-byte link. Large frames bring
  * host-to-container TCP close to loopback: on the build machine a 1 GiB
- * transfer ran at about 1.6 GiB/s with MTU 1500 and 4 to 5 GiB/s with this
- * MTU, loopback (MTU 65536) at 5 to 6 GiB/s. 65520 is the largest veth MTU
- * the kernel accepts with room for the Ethernet header.
+ * transfer ran at about 1.6 GiB/s with MTU 1500, at 4 to 5 GiB/s with this
+ * MTU, and over loopback (MTU 65536) at 5 to 6 GiB/s. The veth maximum is
+ * 65535; this value stays a little below it.
  */
 export const NETWORK_MTU = 65520;
 

@@ -93,7 +93,7 @@ export async function waitForContainerPid(name: string): Promise<number> {
   throw new Error(`container ${name} did not start within 10 s`);
 }
 
-/** A unique container name for one test. */
+/** Returns a unique container name for one test. */
 export function uniqueName(prefix: string): string {
   const suffix = crypto.getRandomValues(new Uint32Array(1))[0].toString(16);
   return `${prefix}-${suffix}`;

@@ -174,7 +174,7 @@ function procCgroupOf(mounts: FakeMount[]): string {
   ).join("\n") + "\n";
 }
 
-/** A hybrid layout: v1 controllers, a nested memory cgroup, and cgroup2 without them. */
+/** Returns a hybrid layout: v1 controllers, a nested memory cgroup, and cgroup2 without them. */
 function hybridMounts(): FakeMount[] {
   const v1 = (controllers: string, ownPath = "/"): FakeMount => ({
     fsType: "cgroup",
